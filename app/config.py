@@ -1,0 +1,68 @@
+"""Settings, read once from the environment (prefix APTRAIN_). Fails closed outside development."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app import PROJECT_ROOT
+
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    """Every setting the platform reads. The README documents each one (a test checks)."""
+
+    model_config = SettingsConfigDict(env_prefix="APTRAIN_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "production", description="development, test or production; production demands a secret key"
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Key that signs the sign-in form's CSRF token; at least 32 characters; required outside development"
+    )
+    database_url: str = Field(
+        f"sqlite:///{PROJECT_ROOT / 'aptrain.db'}",
+        description="SQLAlchemy URL: an SQLite file (default) or postgresql+psycopg://…",
+    )
+    modules_dir: Path = Field(PROJECT_ROOT / "modules", description="Folder of the Markdown modules")
+    session_idle_minutes: int = Field(30, ge=1, description="Minutes of inactivity before a session ends")
+    session_absolute_hours: int = Field(12, ge=1, description="Hours after sign-in when a session ends regardless")
+    secure_cookies: bool | None = Field(
+        None, description="Mark cookies Secure (HTTPS only); default on in production, off otherwise"
+    )
+    host: str = Field("127.0.0.1", description="Address `aptrain serve` listens on")
+    port: int = Field(8000, description="Port `aptrain serve` listens on")
+    log_level: str = Field("info", description="Logging level: debug, info, warning, error")
+
+    @model_validator(mode="after")
+    def _fail_closed(self) -> "Settings":
+        if self.secret_key is None:
+            if self.environment == "production":
+                raise ValueError(
+                    "APTRAIN_SECRET_KEY must be set in production (32+ random characters); "
+                    "for local use set APTRAIN_ENVIRONMENT=development"
+                )
+            self.secret_key = SecretStr(DEVELOPMENT_SECRET)
+        elif len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("APTRAIN_SECRET_KEY must be at least 32 characters")
+        if self.environment == "production" and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET:
+            raise ValueError("APTRAIN_SECRET_KEY must not be the development secret in production")
+        return self
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.secure_cookies if self.secure_cookies is not None else self.environment == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,68 @@
+"""Officials, their roles and their sign-in sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from app.models.types import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    LEARNER = "learner"
+    MANAGER = "manager"
+    DEPARTMENT_ADMIN = "department-admin"
+    CENTRAL_ADMIN = "central-admin"
+    AUTHOR = "author"
+
+
+ROLE_LABELS = {
+    Role.LEARNER: "Learner",
+    Role.MANAGER: "Manager",
+    Role.DEPARTMENT_ADMIN: "Department admin",
+    Role.CENTRAL_ADMIN: "Central admin",
+    Role.AUTHOR: "Content author",
+}
+
+
+class OfficialBase(SQLModel):
+    email: str = Field(max_length=254, unique=True, index=True)
+    given_name: str = Field(max_length=100)
+    family_name: str = Field(max_length=100)
+    roles: str = Field(default=Role.LEARNER.value, max_length=200)  # space-separated Role values
+    active: bool = True
+
+
+class Official(OfficialBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    password_hash: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return frozenset(Role(r) for r in self.roles.split()) | {Role.LEARNER}
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.role_set
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side sign-in session; the cookie holds a token whose SHA-256 is `token_hash`."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    official_id: int = Field(foreign_key="official.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    user_agent: str = Field(default="", max_length=300)
