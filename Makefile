@@ -1,0 +1,54 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CSS := app/static/build/application.css
+export APTRAIN_ENVIRONMENT ?= development
+
+.PHONY: run test setup assets migrate seed lint browser clean
+
+run: setup assets migrate seed ## Set up, migrate and seed an SQLite database, then serve on http://127.0.0.1:8000
+	$(BIN)/aptrain serve
+
+test: setup assets browser ## Install what the tests need (Chromium included) and run the whole suite
+	APTRAIN_ENVIRONMENT=test $(BIN)/pytest
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: $(CSS)
+
+$(CSS): node_modules/.installed app/static/src/application.scss
+	npx sass --quiet-deps --no-source-map --style=compressed --load-path=node_modules app/static/src/application.scss $(CSS)
+
+migrate: setup
+	$(BIN)/aptrain db upgrade
+
+seed: migrate
+	$(BIN)/aptrain seed --demo
+
+lint: setup ## Check every module in modules/
+	$(BIN)/aptrain modules check modules
+
+# Playwright cannot download its browsers here: use the system's Chromium, installing it where allowed.
+browser:
+	@if [ -n "$$APTRAIN_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 || [ -x /usr/lib/chromium/chromium ]; then \
+	  echo "Chromium: found"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "Could not install Chromium"; \
+	else \
+	  echo "Chromium not found: install it (apt-get install chromium) or set APTRAIN_CHROMIUM; trying Playwright's own browser"; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules app/static/build aptrain.db aptrain.db-wal aptrain.db-shm

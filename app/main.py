@@ -1,0 +1,96 @@
+"""create_app(): the FastAPI application, its middleware, static files, routers and error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import PROJECT_ROOT
+from app.config import Settings, get_settings
+from app.content import load_library
+from app.content.model import Library
+from app.db import make_engine
+from app.web import auth, learn, pages
+from app.web.deps import CsrfFailed, Forbidden, SignInRequired
+from app.web.security import SecurityHeadersMiddleware, content_security_policy
+from app.web.templating import render, template_script_hash, wants_fragment
+
+log = logging.getLogger("aptrain")
+
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+STATIC_BUILD = PROJECT_ROOT / "app" / "static" / "build"
+STATIC_JS = PROJECT_ROOT / "app" / "static" / "js"
+
+
+def load_modules(settings: Settings) -> Library:
+    """Load the module library; a module with errors is left out and its errors are logged."""
+    library = load_library(settings.modules_dir)
+    for diagnostic in library.errors:
+        log.error("module not served: %s", diagnostic)
+    log.info("serving %d modules from %s", len(library.modules), settings.modules_dir)
+    return library
+
+
+def create_app(settings: Settings | None = None, library: Library | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="Atrocity Prevention Training", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.library = library if library is not None else load_modules(settings)
+
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        csp=content_security_policy([template_script_hash()]),
+        secure_cookies=settings.cookies_secure,
+    )
+    app.mount("/assets", StaticFiles(directory=NODE_MODULES / "govuk-frontend/dist/govuk/assets", check_dir=False), name="assets")
+    app.mount("/static/build", StaticFiles(directory=STATIC_BUILD, check_dir=False), name="static-build")
+    app.mount("/static/js", StaticFiles(directory=STATIC_JS), name="static-js")
+    app.mount("/static/govuk", StaticFiles(directory=NODE_MODULES / "govuk-frontend/dist/govuk", check_dir=False), name="static-govuk")
+    app.mount("/static/htmx", StaticFiles(directory=NODE_MODULES / "htmx.org/dist", check_dir=False), name="static-htmx")
+
+    app.include_router(auth.router)
+    app.include_router(learn.router)
+    app.include_router(pages.router)
+    _add_error_pages(app)
+    return app
+
+
+def _add_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, _exc: SignInRequired) -> Response:
+        target = "/sign-in"
+        if request.method == "GET" and request.url.path not in ("/", "/sign-in"):
+            from urllib.parse import quote
+
+            target += "?next=" + quote(request.url.path, safe="/")
+        if wants_fragment(request):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, _exc: Forbidden) -> Response:
+        return _error_page(request, 403)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, _exc: CsrfFailed) -> Response:
+        return _error_page(request, 403, csrf=True)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (403, 404, 405):
+            return _error_page(request, exc.status_code)
+        return _error_page(request, 500)
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _error_page(request, 500)
+
+
+def _error_page(request: Request, status: int, csrf: bool = False) -> Response:
+    return render(request, "errors/error.html", {"status": status, "csrf": csrf}, status_code=status)

@@ -1,0 +1,96 @@
+"""Signing in and out: password checks and revocable server-side sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pwdlib import PasswordHash
+from sqlmodel import Session, select
+
+from app.models import Official, UserSession
+from app.models.types import utcnow
+
+_hasher = PasswordHash.recommended()  # argon2id
+# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# last_seen_at is written at most this often, so browsing is not a write per request.
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def authenticate(session: Session, email: str, password: str) -> Official | None:
+    """The active official with this email and password, or None."""
+    official = session.exec(select(Official).where(Official.email == normalise_email(email))).first()
+    if official is None or not official.password_hash:
+        _hasher.verify(password, _DUMMY_HASH)
+        return None
+    if not _hasher.verify(password, official.password_hash) or not official.active:
+        return None
+    return official
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, official: Official, user_agent: str = "") -> str:
+    """Open a session for `official`; returns the token for the cookie (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            official_id=official.id,
+            csrf_token=secrets.token_urlsafe(32),
+            user_agent=user_agent[:300],
+        )
+    )
+    session.flush()
+    return token
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    official: Official
+    user_session: UserSession
+
+
+def resolve_session(
+    session: Session, token: str | None, *, idle: timedelta, absolute: timedelta, now: datetime | None = None
+) -> SignedIn | None:
+    """The signed-in official for a cookie token, or None when missing, revoked, idle or too old."""
+    if not token:
+        return None
+    now = now or utcnow()
+    user_session = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+    if user_session is None or user_session.revoked_at is not None:
+        return None
+    if now - user_session.last_seen_at > idle or now - user_session.created_at > absolute:
+        user_session.revoked_at = now
+        session.add(user_session)
+        return None
+    official = session.get(Official, user_session.official_id)
+    if official is None or not official.active:
+        return None
+    if now - user_session.last_seen_at > _TOUCH_EVERY:
+        user_session.last_seen_at = now
+        session.add(user_session)
+    return SignedIn(official=official, user_session=user_session)
+
+
+def revoke_session(session: Session, token: str | None) -> None:
+    if not token:
+        return
+    user_session = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+    if user_session is not None and user_session.revoked_at is None:
+        user_session.revoked_at = utcnow()
+        session.add(user_session)

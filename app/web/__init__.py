@@ -1,0 +1,1 @@
+"""HTTP only: one router per audience, turning requests into service calls and results into pages."""

@@ -1,0 +1,123 @@
+"""Dependencies shared by the routers: the database session, who is signed in, roles and CSRF."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.config import Settings
+from app.content.model import Library
+from app.db import session_scope
+from app.models import Official, Role
+from app.services.accounts import SignedIn, resolve_session
+
+SESSION_COOKIE = "aptrain_session"
+CSRF_COOKIE = "aptrain_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in official."""
+
+
+class Forbidden(Exception):
+    """Signed in, but this official's roles do not reach this page."""
+
+
+class CsrfFailed(Exception):
+    """A state-changing request without the right CSRF token."""
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_library(request: Request) -> Library:
+    return request.app.state.library
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with session_scope(request.app.state.engine) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+LibraryDep = Annotated[Library, Depends(get_library)]
+# scope="function": commit before the response leaves, so a redirect never outruns its data.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What every page shows of the signed-in official: a snapshot, safe after the session closes."""
+
+    full_name: str
+    roles: frozenset[Role]
+
+
+def anonymous_csrf_token(request: Request, settings: Settings) -> str:
+    """The sign-in form's token: an HMAC of a random cookie, so it cannot be forged cross-site."""
+    seed = getattr(request.state, "csrf_seed", "") or request.cookies.get(CSRF_COOKIE, "")
+    key = settings.secret_key.get_secret_value().encode()
+    return hmac.new(key, seed.encode(), hashlib.sha256).hexdigest()
+
+
+def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> SignedIn | None:
+    """Who is signed in (or None); also sets the CSRF token every template puts in its forms."""
+    found = resolve_session(
+        session,
+        request.cookies.get(SESSION_COOKIE),
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+    request.state.signed_in = Viewer(found.official.full_name, found.official.role_set) if found else None
+    request.state.csrf_token = found.user_session.csrf_token if found else anonymous_csrf_token(request, settings)
+    return found
+
+
+SignedInDep = Annotated[SignedIn | None, Depends(signed_in)]
+
+
+def current_official(found: SignedInDep) -> Official:
+    if found is None:
+        raise SignInRequired()
+    return found.official
+
+
+CurrentOfficial = Annotated[Official, Depends(current_official)]
+
+
+def require_role(role: Role):
+    """A dependency that lets through only officials holding `role`."""
+
+    def check(official: CurrentOfficial) -> Official:
+        if not official.has_role(role):
+            raise Forbidden()
+        return official
+
+    return check
+
+
+async def verify_csrf(request: Request, found: SignedInDep, settings: SettingsDep) -> None:
+    """Every state-changing request carries the token, as a form field or the htmx header."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    expected = found.user_session.csrf_token if found else anonymous_csrf_token(request, settings)
+    if not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise CsrfFailed()
+
+
+CsrfProtected = Depends(verify_csrf)

@@ -1,0 +1,159 @@
+"""The learner's pages: "Your training", a module's introduction, the player and the result."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.content.model import Library, Module
+from app.models import Attempt, AttemptState, Official
+from app.services import catalogue, player
+from app.services.results import result_of
+from app.web.deps import CsrfProtected, CurrentOfficial, LibraryDep, SessionDep
+from app.web.templating import render
+
+router = APIRouter()
+
+
+def _module(library: Library, module_id: str) -> Module:
+    module = library.get(module_id)
+    if module is None:
+        raise HTTPException(404)
+    return module
+
+
+def _attempt(session: SessionDep, official: Official, library: Library, attempt_id: int) -> tuple[Attempt, Module]:
+    try:
+        attempt = player.get_attempt(session, official, attempt_id)
+    except player.AttemptNotFound:
+        raise HTTPException(404) from None
+    return attempt, _module(library, attempt.module_id)
+
+
+def _to_attempt(attempt: Attempt) -> Response:
+    target = f"/attempts/{attempt.id}"
+    if attempt.state == AttemptState.FINISHED:
+        target += "/result"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/")
+def home(official: CurrentOfficial) -> Response:
+    return RedirectResponse("/training", status_code=303)
+
+
+@router.get("/training")
+def training(request: Request, official: CurrentOfficial, session: SessionDep, library: LibraryDep) -> Response:
+    entries = catalogue.training_for(session, official, library)
+    return render(request, "learn/training.html", {"entries": entries})
+
+
+@router.get("/modules/{module_id}")
+def module_intro(
+    request: Request, module_id: str, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+) -> Response:
+    module = _module(library, module_id)
+    entry = catalogue.entry_for(session, official, module)
+    history = player.finished_attempts(session, official, module.id)
+    risk_factors = [library.risk_factors[c] for c in module.risk_factors if c in library.risk_factors]
+    context = {"module": module, "entry": entry, "history": history, "risk_factors": risk_factors}
+    return render(request, "learn/module.html", context)
+
+
+@router.post("/modules/{module_id}/attempts", dependencies=[CsrfProtected])
+def start(module_id: str, official: CurrentOfficial, session: SessionDep, library: LibraryDep) -> Response:
+    attempt = player.start_attempt(session, official, _module(library, module_id))
+    return _to_attempt(attempt)
+
+
+def _player_page(request: Request, attempt: Attempt, module: Module, *, errors: dict | None = None,
+                 given: dict | None = None, status_code: int = 200) -> Response:
+    scene = module.scene(attempt.current_scene)
+    choice = scene.choice(attempt.pending_choice) if scene and attempt.pending_choice else None
+    context = {
+        "attempt": attempt,
+        "module": module,
+        "scene": scene,
+        "choice": choice,
+        "errors": errors or {},
+        "given": given or {},
+        "decision_number": player.decision_number(attempt),
+        "heading": _heading(attempt, module),
+    }
+    return render(request, "learn/attempt.html", context, fragment="player", status_code=status_code)
+
+
+def _heading(attempt: Attempt, module: Module) -> str:
+    """The player's <h1> (and page title) for the attempt's current step."""
+    if attempt.state == AttemptState.FEEDBACK:
+        return "Feedback on your decision"
+    if attempt.state == AttemptState.CHECK:
+        return module.check_title or "Knowledge check"
+    scene = module.scene(attempt.current_scene)
+    return scene.title if scene else module.title
+
+
+@router.get("/attempts/{attempt_id}")
+def show_attempt(
+    request: Request, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+) -> Response:
+    attempt, module = _attempt(session, official, library, attempt_id)
+    if attempt.state == AttemptState.FINISHED:
+        return _to_attempt(attempt)
+    return _player_page(request, attempt, module)
+
+
+@router.post("/attempts/{attempt_id}/choice", dependencies=[CsrfProtected])
+async def make_choice(
+    request: Request, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+) -> Response:
+    attempt, module = _attempt(session, official, library, attempt_id)
+    form = await request.form()
+    step, scene_id, choice_id = _int(form.get("step")), str(form.get("scene", "")), str(form.get("choice", ""))
+    if not choice_id and attempt.step == step and attempt.state == AttemptState.SCENE:
+        errors = {"choice": "Select what you would do"}
+        return _player_page(request, attempt, module, errors=errors, status_code=422)
+    player.choose(session, attempt, module, step=step, scene_id=scene_id, choice_id=choice_id)
+    return _to_attempt(attempt)
+
+
+@router.post("/attempts/{attempt_id}/continue", dependencies=[CsrfProtected])
+async def proceed(
+    request: Request, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+) -> Response:
+    attempt, module = _attempt(session, official, library, attempt_id)
+    form = await request.form()
+    player.proceed(session, attempt, module, step=_int(form.get("step")))
+    return _to_attempt(attempt)
+
+
+@router.post("/attempts/{attempt_id}/answers", dependencies=[CsrfProtected])
+async def submit_answers(
+    request: Request, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+) -> Response:
+    attempt, module = _attempt(session, official, library, attempt_id)
+    form = await request.form()
+    answers = {q.id: {str(v) for v in form.getlist(f"q-{q.id}")} for q in module.questions}
+    outcome = player.answer(session, attempt, module, step=_int(form.get("step")), answers=answers)
+    if outcome.missing:
+        errors = {f"q-{q.id}": f"Answer the question: {q.text}" for q in outcome.missing}
+        return _player_page(request, attempt, module, errors=errors, given=answers, status_code=422)
+    return _to_attempt(attempt)
+
+
+@router.get("/attempts/{attempt_id}/result")
+def result(
+    request: Request, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+) -> Response:
+    attempt, module = _attempt(session, official, library, attempt_id)
+    if attempt.state != AttemptState.FINISHED:
+        return _to_attempt(attempt)
+    outcome = result_of(session, attempt, module, library.risk_factors)
+    return render(request, "learn/result.html", {"result": outcome, "module": module})
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return -1
