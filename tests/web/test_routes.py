@@ -1,0 +1,62 @@
+"""Conventions over every route: authorisation, CSRF, kebab-case URLs, and pages that pass the HTML checks."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.routing import APIRoute
+
+from app.web.deps import current_official, verify_csrf
+from tests.conftest import check_page
+from tests.factories import PASSWORD, make_official
+
+PUBLIC = {"/sign-in", "/accessibility", "/healthz"}
+
+
+def _calls(dependant) -> set:
+    found = {dependant.call}
+    for sub in dependant.dependencies:
+        found |= _calls(sub)
+    return found
+
+
+def routes(app) -> list[APIRoute]:
+    return [r for r in app.routes if isinstance(r, APIRoute)]
+
+
+def test_every_non_public_route_requires_a_signed_in_official(app):
+    for route in routes(app):
+        if route.path in PUBLIC:
+            continue
+        assert current_official in _calls(route.dependant), f"{route.path} has no authorisation dependency"
+
+
+def test_every_state_changing_route_checks_csrf(app):
+    for route in routes(app):
+        if route.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            assert verify_csrf in _calls(route.dependant), f"{route.path} has no CSRF check"
+
+
+def test_urls_are_kebab_case(app):
+    for route in routes(app):
+        for part in route.path.strip("/").split("/"):
+            assert part == "" or re.fullmatch(r"[a-z0-9-]+|\{[a-z_]+\}", part), route.path
+
+
+def test_public_pages_and_error_pages_pass_the_html_checks(client):
+    for url in ("/sign-in", "/accessibility"):
+        response = client.get(url)
+        assert response.status_code == 200
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    check_page(response.text)
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_every_get_page_for_a_signed_in_learner_passes_the_html_checks(client, session):
+    official = make_official(session)
+    client.sign_in(official.email, PASSWORD)
+    for url in ("/training", "/modules/checkpoint-visit", "/accessibility"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert client.get("/").headers["location"] == "/training"
