@@ -98,6 +98,7 @@ class Module:
     max_score: int  # max_path_score + all question points
     content_hash: str  # sha256 of the file's bytes
     path: str
+    check_id: str | None = None  # id of the `.check` scene (not in `scenes`), if the module has one
 
     def scene(self, scene_id: str) -> Scene | None:
         return self.scenes.get(scene_id)

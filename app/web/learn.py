@@ -10,7 +10,7 @@ from app.models import Attempt, AttemptState, Official
 from app.services import catalogue, player
 from app.services.results import result_of
 from app.web.deps import CsrfProtected, CurrentOfficial, LibraryDep, SessionDep
-from app.web.templating import render
+from app.web.templating import render, wants_fragment
 
 router = APIRouter()
 
@@ -30,10 +30,15 @@ def _attempt(session: SessionDep, official: Official, library: Library, attempt_
     return attempt, _module(library, attempt.module_id)
 
 
-def _to_attempt(attempt: Attempt) -> Response:
+def _to_attempt(attempt: Attempt, request: Request | None = None, module: Module | None = None) -> Response:
+    """After a move: POST-then-redirect for plain forms; for htmx, the new step's fragment at once."""
     target = f"/attempts/{attempt.id}"
     if attempt.state == AttemptState.FINISHED:
         target += "/result"
+    if request is not None and wants_fragment(request):
+        if attempt.state == AttemptState.FINISHED:
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return _player_page(request, attempt, module)
     return RedirectResponse(target, status_code=303)
 
 
@@ -114,7 +119,7 @@ async def make_choice(
         errors = {"choice": "Select what you would do"}
         return _player_page(request, attempt, module, errors=errors, status_code=422)
     player.choose(session, attempt, module, step=step, scene_id=scene_id, choice_id=choice_id)
-    return _to_attempt(attempt)
+    return _to_attempt(attempt, request, module)
 
 
 @router.post("/attempts/{attempt_id}/continue", dependencies=[CsrfProtected])
@@ -124,7 +129,7 @@ async def proceed(
     attempt, module = _attempt(session, official, library, attempt_id)
     form = await request.form()
     player.proceed(session, attempt, module, step=_int(form.get("step")))
-    return _to_attempt(attempt)
+    return _to_attempt(attempt, request, module)
 
 
 @router.post("/attempts/{attempt_id}/answers", dependencies=[CsrfProtected])
@@ -138,7 +143,7 @@ async def submit_answers(
     if outcome.missing:
         errors = {f"q-{q.id}": f"Answer the question: {q.text}" for q in outcome.missing}
         return _player_page(request, attempt, module, errors=errors, given=answers, status_code=422)
-    return _to_attempt(attempt)
+    return _to_attempt(attempt, request, module)
 
 
 @router.get("/attempts/{attempt_id}/result")

@@ -1,0 +1,120 @@
+"""Browser tests: a real uvicorn server process on its own database, driven by Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app import PROJECT_ROOT
+from app.cli import upgrade_database
+from app.db import make_engine, session_scope
+from app.services.demo import seed_demo
+from tests.conftest import PG_URL, TEST_SECRET, reset_postgres
+
+CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium (Playwright cannot download its own here); APTRAIN_CHROMIUM overrides the path."""
+    args = dict(browser_type_launch_args)
+    path = os.environ.get("APTRAIN_CHROMIUM") or next((p for p in CHROMIUM_CANDIDATES if Path(p).exists()), None)
+    if path:
+        args["executable_path"] = path
+    args["args"] = [
+        *args.get("args", []),
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-sandbox",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+    return args
+
+
+def _browser_database(tmp_path_factory) -> str:
+    """The live server's own database, so per-test cleaning elsewhere never touches it."""
+    if not PG_URL:
+        return f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
+    url = make_url(PG_URL)
+    name = f"{url.database}_browser"
+    admin = make_engine(PG_URL)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    browser_url = url.set(database=name).render_as_string(hide_password=False)
+    reset_postgres(browser_url)
+    return browser_url
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    database_url = _browser_database(tmp_path_factory)
+    upgrade_database(database_url)
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        seed_demo(session)
+    engine.dispose()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "APTRAIN_ENVIRONMENT": "test",
+        "APTRAIN_SECRET_KEY": TEST_SECRET,
+        "APTRAIN_DATABASE_URL": database_url,
+        "APTRAIN_MODULES_DIR": str(PROJECT_ROOT / "modules"),
+    }
+    log = open(tmp_path_factory.mktemp("server") / "server.log", "w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            log.seek(0)
+            pytest.fail("the live server did not start:\n" + log.read())
+        time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server
