@@ -99,6 +99,7 @@ class Module:
     content_hash: str  # sha256 of the file's bytes
     path: str
     check_id: str | None = None  # id of the `.check` scene (not in `scenes`), if the module has one
+    source: str = field(default="", repr=False, compare=False)  # the file's text, kept with each version served
 
     def scene(self, scene_id: str) -> Scene | None:
         return self.scenes.get(scene_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Sequence
@@ -48,8 +49,12 @@ def parse_module(path: Path, risk_codes: frozenset[str] | None = None) -> tuple[
 
 def parse_file(path: Path, risk_codes: frozenset[str] | None = None) -> ParseResult:
     """Parse and lint one module file, keeping its id even when it fails (for duplicate checks)."""
+    return parse_bytes(path.read_bytes(), path, risk_codes)
+
+
+def parse_bytes(data: bytes, path: Path, risk_codes: frozenset[str] | None = None) -> ParseResult:
+    """Parse and lint a module's bytes (a file's, or a version's source kept in the database)."""
     report = Report(str(path))
-    data = path.read_bytes()
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -57,6 +62,8 @@ def parse_file(path: Path, risk_codes: frozenset[str] | None = None) -> ParseRes
         return ParseResult(None, report.items)
     reader = _Reader(path, text, report, risk_codes or lint.RISK_CODES)
     module, module_id, id_line = reader.read(hashlib.sha256(data).hexdigest())
+    if module is not None:
+        module = dataclasses.replace(module, source=text)
     return ParseResult(None if report.has_errors else module, report.items, module_id, id_line)
 
 

@@ -24,6 +24,8 @@ class ModuleVersion(SQLModel, table=True):
     title: str = Field(max_length=200)
     max_score: int
     pass_mark: int
+    # The module file's text as served, so an attempt can finish on the version it started on.
+    source: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     first_served_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -13,7 +13,10 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.content.model import Module, Question
+from pathlib import Path
+
+from app.content.model import Library, Module, Question
+from app.content.parser import parse_bytes
 from app.models import Attempt, AttemptEvent, AttemptState, Completion, EventKind, ModuleVersion, Official
 from app.models.types import utcnow
 
@@ -39,6 +42,7 @@ def ensure_module_version(session: Session, module: Module) -> ModuleVersion:
         title=module.title,
         max_score=module.max_score,
         pass_mark=module.pass_mark,
+        source=module.source,
     )
     try:
         with session.begin_nested():
@@ -46,6 +50,23 @@ def ensure_module_version(session: Session, module: Module) -> ModuleVersion:
     except IntegrityError:  # another request served it first
         return session.exec(query).one()
     return row
+
+
+_parsed_versions: dict[int, Module | None] = {}
+
+
+def module_for_attempt(session: Session, attempt: Attempt, library: Library) -> Module | None:
+    """The exact module version the attempt started on: the library's if unchanged, else the kept source."""
+    current = library.get(attempt.module_id)
+    version = session.get(ModuleVersion, attempt.module_version_id)
+    if current is not None and version is not None and current.content_hash == version.content_hash:
+        return current
+    if version is None or not version.source:
+        return current
+    if version.id not in _parsed_versions:
+        result = parse_bytes(version.source.encode("utf-8"), Path(f"{version.module_id}@{version.version}.md"))
+        _parsed_versions[version.id] = result.module
+    return _parsed_versions[version.id] or current
 
 
 def open_attempt(session: Session, official_id: int, module_id: str) -> Attempt | None:

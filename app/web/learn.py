@@ -27,7 +27,10 @@ def _attempt(session: SessionDep, official: Official, library: Library, attempt_
         attempt = player.get_attempt(session, official, attempt_id)
     except player.AttemptNotFound:
         raise HTTPException(404) from None
-    return attempt, _module(library, attempt.module_id)
+    module = player.module_for_attempt(session, attempt, library)
+    if module is None:
+        raise HTTPException(404)
+    return attempt, module
 
 
 def _to_attempt(attempt: Attempt, request: Request | None = None, module: Module | None = None) -> Response:

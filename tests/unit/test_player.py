@@ -142,3 +142,23 @@ def test_another_officials_attempt_is_not_found(session, module, learner):
     other = make_official(session)
     with pytest.raises(player.AttemptNotFound):
         player.get_attempt(session, other, attempt.id)
+
+
+def test_an_attempt_finishes_on_the_version_it_started_on(session, module, learner, tmp_path):
+    import dataclasses
+
+    from app.content import load_library
+
+    attempt = player.start_attempt(session, learner, module)
+    session.commit()
+    # A new version arrives mid-attempt: the scene the learner is on is renamed away.
+    changed = module.source.replace("{#corroborate}", "{#second-source}").replace("(#corroborate)", "(#second-source)")
+    changed = changed.replace("version: 1.2.0", "version: 2.0.0")
+    (tmp_path / "checkpoint-visit.md").write_text(changed)
+    new_library = load_library(tmp_path)
+    assert new_library.get(module.id).version == "2.0.0"
+    resolved = player.module_for_attempt(session, attempt, new_library)
+    assert resolved.version == "1.2.0" and resolved.scene("corroborate") is not None
+    assert dataclasses.replace(resolved, source="").content_hash == module.content_hash
+    play_path(session, attempt, resolved, ["report", "ask-un"])
+    assert attempt.current_scene == "end-good"
