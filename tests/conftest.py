@@ -22,6 +22,7 @@ from app.db import make_engine
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PG_URL = os.environ.get("APTRAIN_TEST_DATABASE_URL")
+REFERENCE_TABLES = {"country"}
 
 
 def make_settings(database_url: str, **overrides) -> Settings:
@@ -61,7 +62,8 @@ def database_url(migrated_template, tmp_path) -> str:
     """A fresh, migrated, empty database for one test."""
     if PG_URL:
         engine = make_engine(PG_URL)
-        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        # Reference data loaded by migrations (countries) stays; everything else is emptied.
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables if t.name not in REFERENCE_TABLES)
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         engine.dispose()

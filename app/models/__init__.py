@@ -1,16 +1,29 @@
 """Every table, imported here so SQLModel.metadata (and Alembic) sees them all."""
 
 from app.models.accounts import Official, Role, UserSession
+from app.models.compliance import Assignment, AuditEvent, DueRule, Exemption, Extension, Requirement
 from app.models.learning import Attempt, AttemptEvent, AttemptState, Completion, EventKind, ModuleVersion
+from app.models.organisation import Country, CountryRiskAssessment, Department, Posting, Unit
 
 __all__ = [
+    "Assignment",
     "Attempt",
     "AttemptEvent",
     "AttemptState",
+    "AuditEvent",
     "Completion",
+    "Country",
+    "CountryRiskAssessment",
+    "Department",
+    "DueRule",
     "EventKind",
+    "Exemption",
+    "Extension",
     "ModuleVersion",
     "Official",
+    "Posting",
+    "Requirement",
     "Role",
+    "Unit",
     "UserSession",
 ]

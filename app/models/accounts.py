@@ -39,6 +39,11 @@ class OfficialBase(SQLModel):
 class Official(OfficialBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str | None = Field(default=None, max_length=200)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    unit_path: str = Field(default="", max_length=400, index=True)  # copy of the unit's path, for subtree queries
+    line_manager_id: int | None = Field(default=None, foreign_key="official.id")
+    tags: str = Field(default="", max_length=300)  # audience tags, space-separated (political, trade, …)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
     @property
@@ -47,6 +52,10 @@ class Official(OfficialBase, table=True):
 
     def has_role(self, role: Role) -> bool:
         return role in self.role_set
+
+    @property
+    def tag_set(self) -> frozenset[str]:
+        return frozenset(self.tags.split())
 
     @property
     def full_name(self) -> str:
