@@ -252,6 +252,10 @@ def _finish(
             )
         )
         session.flush()
+        # A pass may satisfy mandatory training: bring the official's assignments up to date.
+        from app.services.assignments import recompute_officials
+
+        recompute_officials(session, [attempt.official_id], now.date())
     return True
 
 
