@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -49,6 +50,8 @@ def serve(
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if reload:
+        os.environ["APTRAIN_RELOAD_MODULES"] = "true"  # read by the reloader's worker process
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -90,28 +93,143 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="Create the demo acco
     console.print(table)
 
 
+def _modules_settings():  # noqa: ANN202
+    """Settings for the content commands, which need no secret: a fresh checkout can lint."""
+    from pydantic import ValidationError
+
+    from app.config import Settings, get_settings
+
+    try:
+        return get_settings()
+    except ValidationError:
+        return Settings(environment="development")
+
+
+def _recorded_versions(database_url: str) -> list[tuple[str, str, str]]:
+    """(module id, version, content hash) of each published version; none if there is no database yet."""
+    from sqlalchemy import inspect, select
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db import make_engine
+    from app.models import ModuleVersion
+
+    try:
+        url = make_url(database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            if not Path(url.database).exists():
+                return []  # connecting would create an empty file
+        engine = make_engine(database_url)
+        try:
+            with engine.connect() as connection:
+                if not inspect(connection).has_table(ModuleVersion.__tablename__):
+                    return []
+                columns = (ModuleVersion.module_id, ModuleVersion.version, ModuleVersion.content_hash)
+                return [tuple(row) for row in connection.execute(select(*columns))]
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, ImportError, ValueError):
+        return []
+
+
+def _one_module(targets: list[Path], module_id: str):  # noqa: ANN202
+    """The module with this id among the targets, or exit 1 saying why not."""
+    from app.content.library import check_paths
+
+    library = check_paths(targets)
+    module = library.get(module_id)
+    if module is None:
+        broken = [path for path, rejected_id in library.rejected.items() if rejected_id == module_id]
+        for diagnostic in (d for d in library.errors if d.file in broken):
+            typer.echo(str(diagnostic))
+        reason = "has errors: fix them first" if broken else "is not in " + ", ".join(str(t) for t in targets)
+        typer.echo(f"module `{module_id}` {reason}", err=True)
+        raise typer.Exit(1)
+    return module
+
+
+def _print_paths(module) -> None:  # noqa: ANN001
+    from app.content.graph import all_paths
+
+    points = module.max_score - module.max_path_score
+    paths = all_paths(module)
+    typer.echo(f"{module.id}: {len(paths)} path(s) from `{module.start}`; questions add up to {points} point(s); "
+               f"maximum {module.max_score}; pass mark {module.pass_mark}%")
+    for number, path in enumerate(paths, 1):
+        best = path.score + points
+        verdict = "passes" if module.passes(best) else "fails"
+        outcome = f" ({path.outcome})" if path.outcome else ""
+        factors = ", ".join(path.risk_factors) or "none"
+        typer.echo(f"{number}. score {path.score}, ending {path.ending}{outcome}, risk factors {factors}; "
+                   f"with every question right {best}/{module.max_score} = {module.percent(best)}%, {verdict}")
+        typer.echo(f"   {path.steps}")
+
+
 @modules_cli.command("check")
 def modules_check(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Module files or folders (default: the modules folder)")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too")] = False,
+    graph: Annotated[Optional[str], typer.Option("--graph", metavar="ID", help="Print module ID's scene graph (Mermaid)")] = None,
+    show_paths: Annotated[Optional[str], typer.Option("--paths", metavar="ID", help="Print every path through module ID")] = None,
 ) -> None:
-    """Lint modules: prints `file:line: error|warning CODE message`; exits 1 on any error."""
-    from app.config import get_settings
-    from app.content import lint_paths
+    """Lint modules: prints `file:line: error|warning CODE message`; exits 1 on any error (or warning with --strict)."""
+    from app.content.library import check_paths
+    from app.content.versions import version_drift
 
-    targets = paths or [get_settings().modules_dir]
+    settings = _modules_settings()
+    targets = paths or [settings.modules_dir]
     missing = [p for p in targets if not p.exists()]
     if missing:
         for path in missing:
             typer.echo(f"{path}: error no such file or folder", err=True)
         raise typer.Exit(2)
-    diagnostics = lint_paths(targets)
+    if graph or show_paths:
+        from app.content.graph import mermaid
+
+        if graph:
+            typer.echo(mermaid(_one_module(targets, graph)), nl=False)
+        if show_paths:
+            _print_paths(_one_module(targets, show_paths))
+        return
+    library = check_paths(targets)
+    drift = version_drift(library, _recorded_versions(settings.database_url))
+    diagnostics = sorted(library.diagnostics + drift, key=lambda d: (d.file, d.line, d.code))
     for diagnostic in diagnostics:
         typer.echo(str(diagnostic))
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors
     typer.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
-    if errors:
+    if errors or (strict and warnings):
         raise typer.Exit(1)
+
+
+@modules_cli.command("coverage")
+def modules_coverage(
+    folder: Annotated[Optional[Path], typer.Argument(help="Modules folder (default: the modules folder)")] = None,
+) -> None:
+    """Print which modules exercise which risk factors, and the factors fewer than two modules cover."""
+    from app.content import load_library
+    from app.content.coverage import MINIMUM_MODULES, coverage
+
+    directory = folder or _modules_settings().modules_dir
+    if not directory.is_dir():
+        typer.echo(f"{directory}: error no such folder", err=True)
+        raise typer.Exit(2)
+    matrix = coverage(load_library(directory))
+    width = max((len(f"{f.code} {f.title}") for f in matrix.factors), default=0)
+    width = min(width, 60)
+    header = " ".join(matrix.modules)
+    typer.echo(f"{'Risk factor':<{width}}  {header}  modules")
+    for factor in matrix.factors:
+        name = f"{factor.code} {factor.title}".strip()
+        name = name if len(name) <= width else name[: width - 1] + "…"
+        marks = " ".join(f"{'x' if matrix.cells[(factor.code, m)] else '.':^{len(m)}}" for m in matrix.modules)
+        typer.echo(f"{name:<{width}}  {marks}  {matrix.count(factor.code):>7}")
+    thin = matrix.thin()
+    if thin:
+        typer.echo(f"Covered by fewer than {MINIMUM_MODULES} modules: " + ", ".join(f.code for f in thin))
+    else:
+        typer.echo(f"Every risk factor is covered by at least {MINIMUM_MODULES} modules.")
 
 
 def main() -> None:

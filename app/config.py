@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: an SQLite file (default) or postgresql+psycopg://…",
     )
     modules_dir: Path = Field(PROJECT_ROOT / "modules", description="Folder of the Markdown modules")
+    reload_modules: bool | None = Field(
+        None, description="Re-read changed module files on the next page load; default on in development, off otherwise"
+    )
     session_idle_minutes: int = Field(30, ge=1, description="Minutes of inactivity before a session ends")
     session_absolute_hours: int = Field(12, ge=1, description="Hours after sign-in when a session ends regardless")
     secure_cookies: bool | None = Field(
@@ -52,6 +55,12 @@ class Settings(BaseSettings):
             raise ValueError("APTRAIN_SECRET_KEY must be at least 32 characters")
         if self.environment == "production" and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET:
             raise ValueError("APTRAIN_SECRET_KEY must not be the development secret in production")
+        return self
+
+    @model_validator(mode="after")
+    def _reload_in_development(self) -> "Settings":
+        if self.reload_modules is None:
+            self.reload_modules = self.environment == "development"
         return self
 
     @property

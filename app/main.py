@@ -12,9 +12,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import PROJECT_ROOT
 from app.config import Settings, get_settings
 from app.content import load_library
+from app.content.live import LiveLibrary
 from app.content.model import Library
 from app.db import make_engine
-from app.web import auth, learn, pages
+from app.web import admin, auth, author, learn, pages
 from app.web.deps import CsrfFailed, Forbidden, SignInRequired
 from app.web.security import SecurityHeadersMiddleware, content_security_policy
 from app.web.templating import render, template_script_hash, wants_fragment
@@ -40,7 +41,8 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app = FastAPI(title="Atrocity Prevention Training", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
-    app.state.library = library if library is not None else load_modules(settings)
+    # A ready Library (tests) is served as it is; otherwise the modules folder, re-read on change if asked.
+    app.state.library = library if library is not None else LiveLibrary(settings.modules_dir, reload=bool(settings.reload_modules))
 
     app.add_middleware(
         SecurityHeadersMiddleware,
@@ -55,6 +57,8 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
 
     app.include_router(auth.router)
     app.include_router(learn.router)
+    app.include_router(author.router)
+    app.include_router(admin.router)
     app.include_router(pages.router)
     _add_error_pages(app)
     return app

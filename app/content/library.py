@@ -12,6 +12,7 @@ import yaml
 from app.content.lint import RISK_CODES
 from app.content.model import Diagnostic, Library, RiskFactor
 from app.content.parser import ParseResult, parse_file
+from app.content.translations import check_translation, source_path
 
 RISK_FACTORS_FILE = "risk-factors.yaml"
 TRANSLATION = re.compile(r"[^.]+\.[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*\.md")
@@ -57,6 +58,12 @@ def module_files(directory: Path) -> list[Path]:
     )  # fmt: skip
 
 
+def translation_files(directory: Path, source: Path | None = None) -> list[Path]:
+    """The translations in a directory (only those of `source`, if given)."""
+    pattern = f"{source.stem}.*.md" if source is not None else "*.md"
+    return sorted(p for p in directory.glob(pattern) if p.is_file() and is_translation(p))
+
+
 def _risk_factors(directory: Path) -> tuple[dict[str, RiskFactor], list[Diagnostic]]:
     path = directory / RISK_FACTORS_FILE
     if not path.exists():
@@ -67,8 +74,8 @@ def _risk_factors(directory: Path) -> tuple[dict[str, RiskFactor], list[Diagnost
         return {}, [Diagnostic(str(path), 1, "error", "risk-factors-invalid", f"{RISK_FACTORS_FILE}: {exc}")]
 
 
-def _parse_all(files: Iterable[tuple[Path, frozenset[str]]]) -> dict[Path, ParseResult]:
-    """Parse each file, then add a duplicate-module-id error to every file sharing an id."""
+def _parse_all(files: Sequence[tuple[Path, frozenset[str]]]) -> dict[Path, ParseResult]:
+    """Parse each file; mark every file sharing a module id; compare translations with their sources."""
     results = {path: parse_file(path, codes) for path, codes in files}
     by_id: dict[str, list[Path]] = defaultdict(list)
     for path, result in results.items():
@@ -83,7 +90,24 @@ def _parse_all(files: Iterable[tuple[Path, frozenset[str]]]) -> dict[Path, Parse
                            f"module id `{module_id}` is also used by {others}; give each module its own id")
             )  # fmt: skip
             result.module = None
+    sources = {path.resolve(): result for path, result in results.items() if not is_translation(path)}
+    for path, result in results.items():
+        if is_translation(path):
+            _check_translation(path, result, sources, dict(files))
     return results
+
+
+def _check_translation(
+    path: Path, result: ParseResult, sources: dict[Path, ParseResult], codes: dict[Path, frozenset[str]]
+) -> None:
+    origin = source_path(path)
+    found = sources.get(origin.resolve())
+    if found is None and origin.is_file():
+        found = parse_file(origin, codes.get(path, RISK_CODES))  # checking one translation on its own
+    problems = check_translation(result.module, found.module if found else None, path)
+    result.diagnostics.extend(problems)
+    if any(d.severity == "error" for d in problems):
+        result.module = None
 
 
 def _sorted(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -91,13 +115,43 @@ def _sorted(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 
 def load_library(directory: Path) -> Library:
-    """Every clean module in the directory; failed files in `rejected`; every diagnostic."""
+    """Every clean module in the directory; failed files in `rejected`; every diagnostic.
+
+    Translations are checked (their diagnostics are kept) but not served."""
+    return _library([directory], module_files(directory) + translation_files(directory))
+
+
+def check_paths(paths: Sequence[Path]) -> Library:
+    """The given files and directories (a directory means its modules and translations) as a Library.
+
+    A source file brings its translations with it, since changing it can put them out of step."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(module_files(path) + translation_files(path))
+        else:
+            files.append(path)
+            if not is_translation(path):
+                files.extend(translation_files(path.parent, path))
+    return _library([p if p.is_dir() else p.parent for p in paths], files)
+
+
+def _library(folders: Sequence[Path], files: Sequence[Path]) -> Library:
+    """Parse the files, each against the risk factors of its folder; the first folder's are the library's."""
     library = Library()
-    library.risk_factors, problems = _risk_factors(directory)
-    codes = frozenset(library.risk_factors) or RISK_CODES
-    results = _parse_all((path, codes) for path in module_files(directory))
-    for path, result in results.items():
+    problems: list[Diagnostic] = []
+    factors: dict[Path, dict[str, RiskFactor]] = {}
+    for folder in [*folders, *(path.parent for path in files)]:
+        if folder.resolve() not in factors:
+            factors[folder.resolve()], trouble = _risk_factors(folder)
+            problems.extend(d for d in trouble if d not in problems)
+    library.risk_factors = next(iter(factors.values()), {})
+    unique = {path.resolve(): path for path in reversed(files)}  # first mention wins
+    parsed = [(path, frozenset(factors[path.parent.resolve()]) or RISK_CODES) for path in unique.values()]
+    for path, result in _parse_all(sorted(parsed)).items():
         problems.extend(result.diagnostics)
+        if is_translation(path):
+            continue
         if result.module is not None:
             library.modules[result.module.id] = result.module
         else:
@@ -108,15 +162,4 @@ def load_library(directory: Path) -> Library:
 
 def lint_paths(paths: Sequence[Path]) -> list[Diagnostic]:
     """Diagnostics for the given files and directories (a directory means its modules), sorted."""
-    problems: list[Diagnostic] = []
-    files: list[tuple[Path, frozenset[str]]] = []
-    for path in paths:
-        directory = path if path.is_dir() else path.parent
-        factors, trouble = _risk_factors(directory)
-        problems.extend(d for d in trouble if d not in problems)
-        codes = frozenset(factors) or RISK_CODES
-        files.extend((p, codes) for p in (module_files(path) if path.is_dir() else [path]))
-    unique = {path.resolve(): (path, codes) for path, codes in reversed(files)}  # first mention wins
-    for result in _parse_all(sorted(unique.values())).values():
-        problems.extend(result.diagnostics)
-    return _sorted(problems)
+    return check_paths(paths).diagnostics

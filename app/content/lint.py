@@ -58,6 +58,15 @@ Text and scoring
   reading-time-mismatch         warning  estimated_minutes is more than 50% away from the reading time
                                          of the longest path at 200 words a minute
   risk-factors-invalid          error    modules/risk-factors.yaml cannot be read
+
+Translations (`<id>.<lang>.md` beside `<id>.md`; see translations.py) and versions
+  translation-no-source         error    no `<id>.md` beside the translation, or it has errors
+  translation-language          error    `language:` is not set, or is not the file name's tag
+  translation-id-mismatch       error    the translation's `id` is not its source's
+  translation-structure-mismatch error   scene, choice or question ids, targets, endings, options or start differ
+  translation-score-mismatch    error    `score=`, `points=`, pass_mark or the correct answers differ
+  translation-rf-mismatch       error    `rf=` codes or the front matter's risk_factors differ
+  version-not-bumped            warning  the content changed since its version was published (versions.py)
 """
 
 from __future__ import annotations
@@ -75,7 +84,7 @@ from app.content.render import markdown, word_count
 WARNINGS = frozenset(
     {
         "front-matter-unknown-key", "unreachable-scene", "check-empty", "image-alt-missing",
-        "todo-left", "pass-mark-not-discriminating", "reading-time-mismatch",
+        "todo-left", "pass-mark-not-discriminating", "reading-time-mismatch", "version-not-bumped",
     }
 )  # fmt: skip
 CODES = frozenset(re.findall(r"^  ([a-z][a-z-]+[a-z]) +(?:error|warning) ", __doc__ or "", re.M))

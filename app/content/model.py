@@ -100,6 +100,8 @@ class Module:
     path: str
     check_id: str | None = None  # id of the `.check` scene (not in `scenes`), if the module has one
     source: str = field(default="", repr=False, compare=False)  # the file's text, kept with each version served
+    # front-matter key -> file line, so later checks (translations, versions) can point at the key
+    key_lines: Mapping[str, int] = field(default_factory=lambda: frozen_mapping({}), repr=False, compare=False)
 
     def scene(self, scene_id: str) -> Scene | None:
         return self.scenes.get(scene_id)
@@ -157,6 +159,8 @@ class Library:
     risk_factors: dict[str, RiskFactor] = field(default_factory=dict)
     # file path -> module id for files that failed (id may be None if unreadable)
     rejected: dict[str, str | None] = field(default_factory=dict)
+    # module id -> file path, for a module whose file now has errors: learners get its last good version
+    stale: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Diagnostic]:

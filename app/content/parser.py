@@ -181,6 +181,7 @@ class _Reader:
             check_intro_html=check_intro_html, questions=tuple(questions),
             max_path_score=stats.best, max_score=stats.best + points,
             content_hash=content_hash, path=str(self.path), check_id=check[3] if check else None,
+            key_lines=frozen_mapping(key_lines),
         )  # fmt: skip
         return module, module_id, id_line
 

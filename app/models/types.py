@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -10,6 +10,11 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def today() -> date:
+    """Today's date in UTC: the as-at date for statuses and due dates."""
+    return utcnow().date()
 
 
 class UTCDateTime(TypeDecorator):

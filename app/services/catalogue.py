@@ -8,7 +8,10 @@ from enum import StrEnum
 from sqlmodel import Session, select
 
 from app.content.model import Library, Module
-from app.models import Attempt, Completion, Official
+from datetime import date
+
+from app.models import Assignment, Attempt, Completion, Official, Requirement
+from app.services.status import AssignmentFacts, Status, effective_due, expiring_soon, status_at
 
 
 class TrainingStatus(StrEnum):
@@ -50,6 +53,85 @@ def training_for(session: Session, official: Official, library: Library) -> list
     for module in sorted(library.modules.values(), key=lambda m: m.title):
         entries.append(_entry(module, by_module.get(module.id, []), module.id in passed_modules))
     return entries
+
+
+@dataclass(frozen=True)
+class RequiredEntry:
+    """A module the official must complete: when by, where they stand, and why it is required."""
+
+    module: Module
+    requirement_name: str
+    due_on: date
+    status: Status
+    expires_on: date | None
+    expiring_soon: bool
+    reason: str
+    progress: ModuleEntry
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS_REQUIRED[self.status]
+
+
+STATUS_LABELS_REQUIRED = {
+    Status.COMPLIANT: "Complete",
+    Status.OVERDUE: "Overdue",
+    Status.NOT_YET_DUE: "To do",
+    Status.EXEMPT: "Exempt",
+}
+
+
+@dataclass(frozen=True)
+class YourTraining:
+    required: list[RequiredEntry]
+    optional: list[ModuleEntry]
+
+
+def your_training(session: Session, official: Official, library: Library, today: date) -> YourTraining:
+    """Required modules first (most urgent first), then every other module the library serves."""
+    entries = {entry.module.id: entry for entry in training_for(session, official, library)}
+    rows = session.exec(
+        select(Assignment, Requirement)
+        .join(Requirement, Requirement.id == Assignment.requirement_id)
+        .where(Assignment.official_id == official.id, Assignment.active.is_(True))
+    ).all()
+    required: list[RequiredEntry] = []
+    for assignment, requirement in rows:
+        entry = entries.get(requirement.module_id)
+        if entry is None:
+            continue  # the module is not being served (removed, or broken): nothing to take
+        facts = facts_of(assignment, requirement)
+        status = status_at(facts, today) or Status.NOT_YET_DUE
+        required.append(
+            RequiredEntry(
+                module=entry.module,
+                requirement_name=requirement.name,
+                due_on=effective_due(facts, today),
+                status=status,
+                expires_on=assignment.expires_on,
+                expiring_soon=expiring_soon(facts, today),
+                reason=assignment.reason,
+                progress=entry,
+            )
+        )
+    order = {Status.OVERDUE: 0, Status.NOT_YET_DUE: 1, Status.COMPLIANT: 2, Status.EXEMPT: 3}
+    required.sort(key=lambda r: (order[r.status], r.due_on, r.module.title))
+    required_ids = {r.module.id for r in required}
+    optional = [e for e in entries.values() if e.module.id not in required_ids]
+    return YourTraining(required=required, optional=optional)
+
+
+def facts_of(assignment: Assignment, requirement: Requirement) -> AssignmentFacts:
+    return AssignmentFacts(
+        assigned_on=assignment.assigned_on,
+        due_on=assignment.due_on,
+        ended_on=assignment.ended_on,
+        extended_to=assignment.extended_to,
+        completed_on=assignment.completed_on,
+        expires_on=assignment.expires_on,
+        exempt_until=assignment.exempt_until,
+        recertification_days=requirement.recertification_days,
+    )
 
 
 def entry_for(session: Session, official: Official, module: Module) -> ModuleEntry:

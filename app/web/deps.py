@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.config import Settings
+from app.content.live import LiveLibrary
 from app.content.model import Library
 from app.db import session_scope
 from app.models import Official, Role
@@ -41,7 +42,9 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_library(request: Request) -> Library:
-    return request.app.state.library
+    """The library to serve for this request: a fixed one, or the live one's current state."""
+    source = request.app.state.library
+    return source.current() if isinstance(source, LiveLibrary) else source
 
 
 def get_db(request: Request) -> Iterator[Session]:

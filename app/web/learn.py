@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.content.model import Library, Module
 from app.models import Attempt, AttemptState, Official
+from app.models.types import today
 from app.services import catalogue, player
 from app.services.results import result_of
 from app.web.deps import CsrfProtected, CurrentOfficial, LibraryDep, SessionDep
@@ -52,8 +53,8 @@ def home(official: CurrentOfficial) -> Response:
 
 @router.get("/training")
 def training(request: Request, official: CurrentOfficial, session: SessionDep, library: LibraryDep) -> Response:
-    entries = catalogue.training_for(session, official, library)
-    return render(request, "learn/training.html", {"entries": entries})
+    training = catalogue.your_training(session, official, library, today())
+    return render(request, "learn/training.html", {"training": training})
 
 
 @router.get("/modules/{module_id}")

@@ -385,7 +385,7 @@ def test_duplicate_module_id_rejects_every_file_using_it(tmp_path):
 
 def test_library_skips_readme_and_translations_and_keeps_good_modules(tmp_path):
     write(tmp_path, "valid-module.md", SOURCE)
-    write(tmp_path, "valid-module.cy.md", SOURCE)  # same id, but a translation
+    write(tmp_path, "valid-module.cy.md", edit("pass_mark: 70", "pass_mark: 70\nlanguage: cy"))  # same id: a translation
     write(tmp_path, "README.md", "# How to write modules\n<b>not a module</b>\n")
     write(tmp_path, "broken.md", edit("id: valid-module", "id: broken", "(#end-poor)", "(#nowhere)"))
     library = load_library(tmp_path)

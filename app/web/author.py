@@ -1,0 +1,131 @@
+"""The authors' pages: lint status, module facts, a preview that records nothing, the scene map,
+item analysis and risk-factor coverage."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+
+from app.content.model import Library, Module, Scene
+from app.models import Official, Role
+from app.services import authoring, item_analysis
+from app.services.coverage_view import coverage_matrix
+from app.services.scene_map import layout
+from app.web.deps import CurrentOfficial, Forbidden, LibraryDep, SessionDep
+from app.web.templating import render
+
+AUTHORING_ROLES = (Role.AUTHOR, Role.CENTRAL_ADMIN)
+
+
+def require_author(official: CurrentOfficial) -> Official:
+    """Like `require_role`, for either of the roles that may author: content authors and central admins."""
+    if not any(official.has_role(role) for role in AUTHORING_ROLES):
+        raise Forbidden()
+    return official
+
+
+router = APIRouter(prefix="/author", dependencies=[Depends(require_author)])
+
+
+def _module(library: Library, module_id: str) -> Module:
+    module = library.get(module_id)
+    if module is None:
+        raise HTTPException(404)
+    return module
+
+
+def _scene(module: Module, scene_id: str) -> Scene:
+    scene = module.scene(scene_id)
+    if scene is None:
+        raise HTTPException(404)
+    return scene
+
+
+@router.get("")
+def index(request: Request, library: LibraryDep) -> Response:
+    context = {"entries": authoring.module_entries(library), "unreadable": authoring.unreadable_files(library)}
+    return render(request, "author/index.html", context)
+
+
+@router.get("/coverage")
+def coverage(request: Request, library: LibraryDep) -> Response:
+    return render(request, "author/coverage.html", {"matrix": coverage_matrix(library)})
+
+
+@router.get("/modules/{module_id}")
+def module_page(request: Request, module_id: str, library: LibraryDep) -> Response:
+    overview = authoring.module_overview(library, module_id)
+    if overview is None:
+        raise HTTPException(404)
+    return render(request, "author/module.html", {"overview": overview})
+
+
+@router.get("/modules/{module_id}/preview")
+def preview(request: Request, module_id: str, library: LibraryDep) -> Response:
+    return render(request, "author/preview.html", {"module": _module(library, module_id)})
+
+
+@router.get("/modules/{module_id}/preview/scenes/{scene_id}")
+def preview_scene(request: Request, module_id: str, scene_id: str, library: LibraryDep) -> Response:
+    module = _module(library, module_id)
+    return render(request, "author/preview_scene.html", {"module": module, "scene": _scene(module, scene_id)})
+
+
+@router.get("/modules/{module_id}/preview/scenes/{scene_id}/feedback")
+def preview_feedback(
+    request: Request, module_id: str, scene_id: str, library: LibraryDep, choice: str = ""
+) -> Response:
+    module = _module(library, module_id)
+    scene = _scene(module, scene_id)
+    chosen = scene.choice(choice)
+    if chosen is None:
+        context = {"module": module, "scene": scene, "errors": {"choice": "Select a choice to see its feedback"}}
+        return render(request, "author/preview_scene.html", context, status_code=422)
+    context = {"module": module, "scene": scene, "choice": chosen, "target": module.scene(chosen.target)}
+    return render(request, "author/preview_feedback.html", context)
+
+
+@router.get("/modules/{module_id}/preview/check")
+def preview_check(request: Request, module_id: str, library: LibraryDep) -> Response:
+    return render(request, "author/preview_check.html", {"module": _module(library, module_id)})
+
+
+@router.get("/modules/{module_id}/map")
+def scene_map(request: Request, module_id: str, library: LibraryDep) -> Response:
+    module = _module(library, module_id)
+    return render(request, "author/map.html", {"module": module, "map": layout(module)})
+
+
+def _analysis(request: Request, module_id: str, session: SessionDep, library: Library):  # noqa: ANN202
+    """The module, the known versions, the parsed filters and any filter errors."""
+    module = _module(library, module_id)
+    known = item_analysis.versions(session, module.id)
+    params = request.query_params
+    filters, errors = item_analysis.parse_filters(params.get("version"), params.get("from"), params.get("to"), known)
+    return module, known, filters, errors
+
+
+@router.get("/modules/{module_id}/analysis")
+def analysis(request: Request, module_id: str, session: SessionDep, library: LibraryDep) -> Response:
+    module, known, filters, errors = _analysis(request, module_id, session, library)
+    params = request.query_params
+    context = {
+        "module": module,
+        "versions": known,
+        "given": {k: params.get(k, "") for k in ("version", "from", "to")},
+        "errors": errors,
+        "analysis": None if errors else item_analysis.analyse(session, module, filters),
+        "csv_query": str(params),
+        "suppressed_text": item_analysis.SUPPRESSED,
+    }
+    return render(request, "author/analysis.html", context, status_code=422 if errors else 200)
+
+
+@router.get("/modules/{module_id}/analysis/csv")
+def analysis_csv(request: Request, module_id: str, session: SessionDep, library: LibraryDep) -> Response:
+    module, known, filters, errors = _analysis(request, module_id, session, library)
+    if errors:
+        return analysis(request, module_id, session, library)
+    body = item_analysis.analysis_csv(item_analysis.analyse(session, module, filters))
+    headers = {"Content-Disposition": f'attachment; filename="analysis-{module.id}.csv"'}
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
