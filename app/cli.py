@@ -83,8 +83,20 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="Create the demo acco
     if settings.environment == "production":
         console.print("[red]Refusing to create demo accounts in production.[/red]")
         raise typer.Exit(2)
+    from app.content import load_library
+    from app.models.types import today
+    from app.services.demo_population import place_demo_accounts, seed_population
+
     with session_scope(make_engine(settings.database_url)) as session:
         accounts = seed_demo(session)
+        summary = seed_population(session, load_library(settings.modules_dir), today())
+        place_demo_accounts(session, today())
+    if summary is not None:
+        console.print(
+            f"Demo population: {summary.departments} departments, {summary.units} units, {summary.officials} officials, "
+            f"{summary.postings} postings, {summary.at_risk_countries} countries on the "
+            f"Early Warning Project's 2025-26 list, {summary.requirements} requirements, {summary.assignments} assignments."
+        )
     table = Table(title=f"Demo accounts (password for all: {DEMO_PASSWORD})")
     table.add_column("Email")
     table.add_column("Roles")
