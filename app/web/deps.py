@@ -124,3 +124,19 @@ async def verify_csrf(request: Request, found: SignedInDep, settings: SettingsDe
 
 
 CsrfProtected = Depends(verify_csrf)
+
+
+def manager_scope(official: CurrentOfficial) -> "Scope":
+    """The scope of a manager, department admin or central admin; others are refused."""
+    from app.services.scope import scope_for
+
+    scope = scope_for(official)
+    if scope is None:
+        raise Forbidden()
+    return scope
+
+
+def central_admin(official: CurrentOfficial) -> Official:
+    if not official.has_role(Role.CENTRAL_ADMIN):
+        raise Forbidden()
+    return official

@@ -1,0 +1,227 @@
+"""Officials as admins and managers see them, within their scope: search, detail, postings, extensions, exemptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from app.models import (
+    Assignment,
+    AuditEvent,
+    Country,
+    Department,
+    Exemption,
+    Extension,
+    Official,
+    Posting,
+    Requirement,
+    Unit,
+)
+from app.services.assignments import recompute_officials, refresh_exemptions
+from app.services.audit import Actor, record
+from app.services.catalogue import facts_of
+from app.services.scope import Scope
+from app.services.status import Status, effective_due, expiring_soon, status_at
+
+PAGE_SIZE = 25
+
+
+class NotInScope(LookupError):
+    """No such record within the caller's scope (reported exactly like a missing one)."""
+
+
+@dataclass(frozen=True)
+class OfficialRow:
+    official: Official
+    department: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class OfficialPage:
+    rows: list[OfficialRow]
+    total: int
+    page: int
+    pages: int
+
+
+def search_officials(session: Session, scope: Scope, query: str = "", page: int = 1) -> OfficialPage:
+    """Officials in scope whose name or email contains `query`, by family name."""
+    where = [scope.officials()]
+    text = query.strip().lower()
+    if text:
+        like = f"%{text}%"
+        where.append(
+            or_(
+                func.lower(Official.email).like(like),
+                func.lower(Official.given_name + " " + Official.family_name).like(like),
+            )
+        )
+    total = session.exec(select(func.count()).select_from(Official).where(*where)).one()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = session.exec(
+        select(Official, Department.code, Unit.full_name)
+        .outerjoin(Department, Department.id == Official.department_id)
+        .outerjoin(Unit, Unit.id == Official.unit_id)
+        .where(*where)
+        .order_by(Official.family_name, Official.given_name, Official.id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return OfficialPage([OfficialRow(o, d or "", u or "") for o, d, u in rows], total, page, pages)
+
+
+def official_in_scope(session: Session, scope: Scope, official_id: int) -> Official:
+    official = session.get(Official, official_id)
+    if official is None or not scope.allows(official):
+        raise NotInScope(official_id)
+    return official
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    assignment: Assignment
+    requirement: Requirement
+    status: Status | None
+    due_on: date
+    expiring_soon: bool
+    exemptions: list[Exemption]
+    extensions: list[Extension]
+
+
+@dataclass(frozen=True)
+class OfficialDetail:
+    official: Official
+    department: Department | None
+    unit: Unit | None
+    line_manager: Official | None
+    postings: list[tuple[Posting, str]]
+    assignments: list[AssignmentView]
+    history: list[AuditEvent]
+
+
+def official_detail(session: Session, scope: Scope, official_id: int, today: date) -> OfficialDetail:
+    official = official_in_scope(session, scope, official_id)
+    postings = session.exec(
+        select(Posting, Country.name).join(Country, Country.code == Posting.country_code)
+        .where(Posting.official_id == official.id).order_by(Posting.start_on)
+    ).all()
+    views = []
+    rows = session.exec(
+        select(Assignment, Requirement).join(Requirement, Requirement.id == Assignment.requirement_id)
+        .where(Assignment.official_id == official.id).order_by(Assignment.active.desc(), Requirement.name)
+    ).all()
+    for assignment, requirement in rows:
+        facts = facts_of(assignment, requirement)
+        views.append(
+            AssignmentView(
+                assignment=assignment,
+                requirement=requirement,
+                status=status_at(facts, today) if assignment.active else None,
+                due_on=effective_due(facts, today),
+                expiring_soon=expiring_soon(facts, today),
+                exemptions=list(session.exec(select(Exemption).where(Exemption.assignment_id == assignment.id))),
+                extensions=list(session.exec(select(Extension).where(Extension.assignment_id == assignment.id))),
+            )
+        )
+    assignment_ids = [str(v.assignment.id) for v in views]
+    history = session.exec(
+        select(AuditEvent)
+        .where(
+            or_(
+                (AuditEvent.entity == "official") & (AuditEvent.entity_id == str(official.id)),
+                (AuditEvent.entity == "assignment") & AuditEvent.entity_id.in_(assignment_ids or ["-"]),
+                (AuditEvent.entity == "posting") & AuditEvent.entity_id.in_([str(p.id) for p, _ in postings] or ["-"]),
+            )
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(50)
+    ).all()
+    return OfficialDetail(
+        official=official,
+        department=session.get(Department, official.department_id) if official.department_id else None,
+        unit=session.get(Unit, official.unit_id) if official.unit_id else None,
+        line_manager=session.get(Official, official.line_manager_id) if official.line_manager_id else None,
+        postings=list(postings),
+        assignments=views,
+        history=list(history),
+    )
+
+
+def _assignment_in_scope(session: Session, scope: Scope, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotInScope(assignment_id)
+    official_in_scope(session, scope, assignment.official_id)
+    return assignment
+
+
+def grant_extension(
+    session: Session, scope: Scope, actor: Actor, assignment_id: int, *, new_due_on: date, reason: str, comment: str, today: date
+) -> Extension:
+    assignment = _assignment_in_scope(session, scope, assignment_id)
+    extension = Extension(assignment_id=assignment.id, new_due_on=new_due_on, reason=reason, comment=comment, granted_by_id=actor.id)
+    session.add(extension)
+    session.flush()
+    before = assignment.model_dump()
+    refresh_exemptions(session, assignment, today)
+    record(session, actor, "extension.grant", "assignment", assignment.id, before=before, after=assignment)
+    return extension
+
+
+def grant_exemption(
+    session: Session, scope: Scope, actor: Actor, assignment_id: int, *, valid_until: date, reason: str, comment: str, today: date
+) -> Exemption:
+    assignment = _assignment_in_scope(session, scope, assignment_id)
+    exemption = Exemption(assignment_id=assignment.id, valid_until=valid_until, reason=reason, comment=comment, granted_by_id=actor.id)
+    session.add(exemption)
+    session.flush()
+    before = assignment.model_dump()
+    refresh_exemptions(session, assignment, today)
+    record(session, actor, "exemption.grant", "assignment", assignment.id, before=before, after=assignment)
+    return exemption
+
+
+def add_posting(
+    session: Session, scope: Scope, actor: Actor, official_id: int, *, country_code: str, post: str,
+    start_on: date, end_on: date | None, today: date,
+) -> Posting:
+    official = official_in_scope(session, scope, official_id)
+    posting = Posting(official_id=official.id, country_code=country_code, post=post, start_on=start_on, end_on=end_on)
+    session.add(posting)
+    session.flush()
+    record(session, actor, "posting.create", "posting", posting.id, after=posting)
+    recompute_officials(session, [official.id], today)
+    return posting
+
+
+def end_posting(session: Session, scope: Scope, actor: Actor, posting_id: int, *, end_on: date, today: date) -> Posting:
+    posting = session.get(Posting, posting_id)
+    if posting is None:
+        raise NotInScope(posting_id)
+    official_in_scope(session, scope, posting.official_id)
+    before = posting.model_dump()
+    posting.end_on = end_on
+    session.add(posting)
+    session.flush()
+    record(session, actor, "posting.end", "posting", posting.id, before=before, after=posting)
+    recompute_officials(session, [posting.official_id], today)
+    return posting
+
+
+EXEMPTION_REASONS = {
+    "equivalent-training": "Completed equivalent training elsewhere",
+    "long-term-absence": "Long-term absence",
+    "role-change": "Leaving the role or post shortly",
+    "other": "Other (explain in the comment)",
+}
+EXTENSION_REASONS = {
+    "absence": "Absence (illness, leave)",
+    "workload": "Operational pressure",
+    "access": "Access or accessibility needs",
+    "other": "Other (explain in the comment)",
+}

@@ -1,0 +1,146 @@
+"""Managers and admins within their scope: officials, postings, extensions, exemptions, requirements."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlmodel import select
+
+from app.models import Assignment, AuditEvent, Exemption, Extension, Posting, Requirement
+from app.models.types import today
+from app.services.assignments import recompute_officials
+from tests.conftest import check_page
+from tests.factories import PASSWORD, make_department, make_official, make_requirement, make_unit
+
+
+def hidden(html: str, action: str) -> dict:
+    form = BeautifulSoup(html, "html5lib").find("form", {"action": action})
+    return {i["name"]: i.get("value", "") for i in form.find_all("input", {"type": "hidden"})}
+
+
+@pytest.fixture
+def org(session):
+    fcdo, mod = make_department(session, "FCDO"), make_department(session, "MOD")
+    africa = make_unit(session, fcdo, "Africa Directorate")
+    team = make_unit(session, fcdo, "Policy team", parent=africa)
+    europe = make_unit(session, fcdo, "Europe Directorate")
+    defence = make_unit(session, mod, "Operations")
+
+    def person(unit, department, **kw):
+        return make_official(session, department_id=department.id, unit_id=unit.id, unit_path=unit.path, **kw)
+
+    return {
+        "manager": person(africa, fcdo, roles="learner manager", given_name="Mara"),
+        "in_team": person(team, fcdo, given_name="Tendai"),
+        "other_team": person(europe, fcdo, given_name="Ulla"),
+        "dept_admin": person(europe, fcdo, roles="learner department-admin"),
+        "mod_official": person(defence, mod, given_name="Victor"),
+        "central": person(defence, mod, roles="learner central-admin"),
+        "learner": person(team, fcdo),
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "visible", "hidden_names"),
+    [
+        ("manager", {"Tendai"}, {"Ulla", "Victor"}),
+        ("dept_admin", {"Tendai", "Ulla"}, {"Victor"}),
+        ("central", {"Tendai", "Ulla", "Victor"}, set()),
+    ],
+)
+def test_official_search_is_limited_to_scope(client, org, who, visible, hidden_names):
+    client.sign_in(org[who].email, PASSWORD)
+    page = check_page(client.get("/manage/officials").text)
+    names = {a.text.split()[0] for a in page.select("#results tbody a")}
+    assert visible <= names and not (hidden_names & names)
+
+
+def test_a_manager_cannot_open_an_official_outside_their_team_by_id(client, org):
+    client.sign_in(org["manager"].email, PASSWORD)
+    assert client.get(f"/manage/officials/{org['in_team'].id}").status_code == 200
+    assert client.get(f"/manage/officials/{org['other_team'].id}").status_code == 404
+    assert client.get(f"/manage/officials/{org['mod_official'].id}").status_code == 404
+
+
+def test_learners_cannot_manage(client, org):
+    client.sign_in(org["learner"].email, PASSWORD)
+    assert client.get("/manage/officials").status_code == 403
+    assert client.get(f"/manage/officials/{org['in_team'].id}").status_code == 403
+
+
+def test_manager_grants_an_extension_and_an_exemption_in_their_team(client, session, org):
+    make_requirement(session, due_days=-5)
+    recompute_officials(session, [org["in_team"].id, org["other_team"].id], today())
+    session.commit()
+    mine = session.exec(select(Assignment).where(Assignment.official_id == org["in_team"].id)).one()
+    theirs = session.exec(select(Assignment).where(Assignment.official_id == org["other_team"].id)).one()
+    client.sign_in(org["manager"].email, PASSWORD)
+    html = client.get(f"/manage/officials/{org['in_team'].id}").text
+    assert "Overdue" in check_page(html).text
+    fields = hidden(html, f"/manage/assignments/{mine.id}/extensions")
+    until = (today() + timedelta(days=20)).isoformat()
+    response = client.post(f"/manage/assignments/{mine.id}/extensions", data={**fields, "reason": "absence", "comment": "Sick leave", "until": until})
+    assert response.status_code == 303
+    page = check_page(client.get(f"/manage/officials/{org['in_team'].id}").text)
+    assert "Not yet due" in page.text and "Sick leave" in page.text
+    response = client.post(f"/manage/assignments/{mine.id}/exemptions", data={**fields, "reason": "other", "comment": "", "until": "2020-01-01"})
+    assert response.status_code == 422
+    assert {a["href"] for a in check_page(response.text).select(".govuk-error-summary a")} == {
+        f"#exemption-comment-{mine.id}", f"#exemption-until-{mine.id}"}
+    # Outside the team: refused, and nothing is stored.
+    response = client.post(f"/manage/assignments/{theirs.id}/exemptions", data={**fields, "reason": "other", "comment": "x", "until": until})
+    assert response.status_code == 404
+    assert session.exec(select(Exemption)).first() is None
+    assert len(session.exec(select(Extension)).all()) == 1
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "extension.grant")).one().actor_id == org["manager"].id
+
+
+def test_adding_a_posting_to_an_at_risk_country_assigns_training(client, session, org):
+    from app.services.audit import Actor
+    from app.services.risk import AssessmentInput, set_assessment
+
+    set_assessment(session, Actor(None, "test"), AssessmentInput("SD", True, "EWP", "2025-26", today()), today())
+    make_requirement(session, at_risk_posting=True, due_rule="posting", due_days=-14)
+    session.commit()
+    client.sign_in(org["dept_admin"].email, PASSWORD)
+    url = f"/manage/officials/{org['in_team'].id}"
+    fields = hidden(client.get(url).text, url + "/postings")
+    bad = client.post(url + "/postings", data={**fields, "country": "SD", "post": "", "start_on": "2027-02-30"})
+    assert bad.status_code == 422 and session.exec(select(Posting)).first() is None
+    start = (today() + timedelta(days=90)).isoformat()
+    ok = client.post(url + "/postings", data={**fields, "country": "SD", "post": "British Embassy Khartoum", "start_on": start})
+    assert ok.status_code == 303
+    page = check_page(client.get(url).text)
+    assert "British Embassy Khartoum" in page.text and "will be posted to Sudan" in page.text
+
+
+def test_central_admin_previews_then_saves_a_requirement(client, session, org, test_library):
+    client.sign_in(org["central"].email, PASSWORD)
+    html = client.get("/manage/requirements/new").text
+    check_page(html)
+    fields = hidden(html, "/manage/requirements")
+    fcdo_id = str(org["in_team"].department_id)
+    form = {**fields, "name": "FCDO refresher", "module_id": "checkpoint-visit", "department_ids": fcdo_id, "at_risk_posting": "no",
+            "due_rule": "assignment", "due_days": "60", "grace_days": "30", "validity_months": "12", "recertification_days": "30",
+            "retake_on_major": "yes", "active": "yes", "unit_ids": "", "audience": "", "due_date": ""}
+    preview = client.post("/manage/requirements", data={**form, "action": "preview"})
+    assert preview.status_code == 200
+    rows = {r.th.text.strip(): [td.text.strip() for td in r.find_all("td")] for r in check_page(preview.text).select(".govuk-inset-text tbody tr")}
+    assert rows["FCDO"] == ["0", "5"] and rows["MOD"] == ["0", "0"]
+    assert session.exec(select(Requirement)).first() is None
+    saved = client.post("/manage/requirements", data={**form, "action": "save"})
+    assert saved.status_code == 303
+    assert len(session.exec(select(Assignment)).all()) == 5
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "requirement.create")).one()
+    bad = client.post("/manage/requirements", data={**form, "name": "", "due_days": "x", "action": "save"})
+    assert bad.status_code == 422
+
+
+def test_only_central_admins_edit_requirements(client, org):
+    client.sign_in(org["dept_admin"].email, PASSWORD)
+    assert client.get("/manage/requirements").status_code == 200
+    assert client.get("/manage/requirements/new").status_code == 403
+    token = client.csrf_token("/manage/requirements")
+    assert client.post("/manage/requirements", data={"csrf_token": token, "name": "x"}).status_code == 403
