@@ -244,5 +244,83 @@ def modules_coverage(
         typer.echo(f"Every risk factor is covered by at least {MINIMUM_MODULES} modules.")
 
 
+import_cli = typer.Typer(help="Import the HR roster and at-risk country lists (all-or-nothing; --dry-run to preview)", no_args_is_help=True)
+cli.add_typer(import_cli, name="import")
+SUMMARY_LIMIT = 200  # lines listed per kind of change; the counts are always complete
+
+
+def _print_import(path: Path, report, dry_run: bool) -> None:  # noqa: ANN001
+    """Errors as PATH:LINE: message (exit 1), warnings likewise, then what changed or would change."""
+    for problem in report.errors:
+        typer.echo(f"{path}:{problem.line}: {problem.message}")
+    for warning in report.warnings:
+        typer.echo(f"{path}:{warning.line}: warning: {warning.message}")
+    if report.errors:
+        typer.echo(f"{len(report.errors)} error(s) in {report.rows} row(s): nothing was changed.", err=True)
+        raise typer.Exit(1)
+    for kind in ("added", "changed", "ended"):
+        lines = getattr(report, kind)
+        for line in lines[:SUMMARY_LIMIT]:
+            typer.echo(f"{kind}: {line}")
+        if len(lines) > SUMMARY_LIMIT:
+            typer.echo(f"{kind}: … and {len(lines) - SUMMARY_LIMIT} more")
+    counts = report.counts
+    verb = "Dry run, nothing changed: would add" if dry_run else "Imported: added"
+    typer.echo(f"{verb} {counts['added']}, change {counts['changed']}, end {counts['ended']} ({report.rows} row(s)).")
+
+
+def _import_session():  # noqa: ANN202
+    from app.config import get_settings
+    from app.db import make_engine, session_scope
+
+    return session_scope(make_engine(get_settings().database_url))
+
+
+@import_cli.command("roster")
+def import_roster_command(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The HR roster CSV")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and show what would change; change nothing")] = False,
+    full: Annotated[bool, typer.Option("--full", help="The file lists everyone: mark officials not in it as left")] = False,
+) -> None:
+    """Officials, units, line managers and postings from an HR CSV."""
+    from rich.progress import Progress
+
+    from app.services.roster import import_roster
+
+    with _import_session() as session, Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(f"Checking {path.name}", total=None)
+        report = import_roster(
+            session, path.read_bytes(), filename=path.name, dry_run=dry_run, full=full,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    _print_import(path, report, dry_run)
+
+
+@import_cli.command("risk")
+def import_risk_command(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An EWP forecasts CSV or a country,at_risk,level CSV")],
+    source: Annotated[str, typer.Option("--source", help="Whose assessment this is, e.g. 'Early Warning Project Statistical Risk Assessment'")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and show what would change; change nothing")] = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="EWP files: ranks 1..N are flagged at risk")] = 30,
+    edition: Annotated[Optional[str], typer.Option("--edition", help="e.g. 2025-26 (EWP: taken from the column names)")] = None,
+    assessed_on: Annotated[Optional[str], typer.Option("--date", help="Publication date YYYY-MM-DD (default: from the file name)")] = None,
+) -> None:
+    """At-risk countries from a source's list, e.g. the Early Warning Project's published CSV."""
+    from datetime import date
+
+    from app.services.risk_import import import_risk
+
+    try:
+        when = date.fromisoformat(assessed_on) if assessed_on else None
+    except ValueError:
+        raise typer.BadParameter(f"not a date: {assessed_on!r} (use YYYY-MM-DD)", param_hint="--date") from None
+    with _import_session() as session:
+        report = import_risk(
+            session, path.read_bytes(), source=source, filename=path.name, dry_run=dry_run, top=top, edition=edition,
+            assessed_on=when,
+        )
+    _print_import(path, report, dry_run)
+
+
 def main() -> None:
     cli()

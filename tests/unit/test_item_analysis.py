@@ -1,0 +1,154 @@
+"""Item analysis over a small population played through the real player: exact figures and suppression."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import select
+
+from app.content.model import frozen_mapping
+from app.models import Attempt, ModuleVersion
+from app.services import item_analysis, player
+from app.services.item_analysis import AnalysisFilters, analyse, analysis_csv, parse_filters
+from tests.factories import make_official
+
+BEST = (("start", "report"), ("corroborate", "ask-un"))
+WORST = (("start", "wait"), ("later", "late-report"))
+RIGHT = {"q-prep": {"2"}, "q-signs": {"1", "2"}}
+WRONG = {"q-prep": {"1"}, "q-signs": {"3"}}
+
+
+def play(session, official, module, path, answers=None, *, minutes: int | None = None) -> Attempt:
+    """Take `path` (scene, choice) pairs through the player and, given answers, finish the attempt."""
+    attempt = player.start_attempt(session, official, module)
+    for scene_id, choice_id in path:
+        assert player.choose(session, attempt, module, step=attempt.step, scene_id=scene_id, choice_id=choice_id)
+        assert player.proceed(session, attempt, module, step=attempt.step)
+    if answers is not None:
+        assert player.proceed(session, attempt, module, step=attempt.step)  # ending -> knowledge check
+        assert player.answer(session, attempt, module, step=attempt.step, answers=answers).moved
+    if minutes is not None and attempt.finished_at is not None:
+        attempt.started_at = attempt.finished_at - timedelta(minutes=minutes)
+        session.add(attempt)
+    session.commit()
+    return attempt
+
+
+def seed_population(session, module, *, best: int = 4, worst: int = 2, unfinished: int = 1) -> None:
+    """`best` learners pass with full marks, `worst` fail, `unfinished` only start; durations 1, 2, 3… minutes."""
+    minutes = iter(range(1, 100))
+    for _ in range(best):
+        play(session, make_official(session), module, BEST, RIGHT, minutes=next(minutes))
+    for _ in range(worst):
+        play(session, make_official(session), module, WORST, WRONG, minutes=next(minutes))
+    for _ in range(unfinished):
+        play(session, make_official(session), module, ())
+
+
+@pytest.fixture
+def module(test_library):
+    return test_library.get("checkpoint-visit")
+
+
+def test_figures_for_a_population_of_seven(session, module):
+    seed_population(session, module)
+    result = analyse(session, module, AnalysisFilters())
+    o = result.overview
+    assert not result.suppressed and not result.finished_suppressed
+    assert (o.learners, o.attempts, o.finished) == (7, 7, 6)
+    assert o.completion_rate == pytest.approx(6 / 7)
+    assert o.pass_rate == pytest.approx(4 / 6)
+    assert o.median_seconds == pytest.approx(210, abs=1)  # 1..6 minutes: (180 + 240) / 2
+    buckets = {b.label: b.count for b in result.distribution}
+    assert buckets["90–100%"] == 4 and buckets["10–19%"] == 2 and sum(buckets.values()) == 6
+    assert len(result.distribution) == 10 and result.distribution[0].label == "0–9%"
+    start = next(s for s in result.scenes if s.scene_id == "start")
+    assert not start.suppressed
+    assert [(c.choice_id, c.count) for c in start.choices] == [("report", 4), ("wait", 2)]
+    assert start.choices[0].share == pytest.approx(4 / 6)
+    # Only four learners reached the corroboration scene and two the later one: suppressed.
+    assert {s.scene_id: s.suppressed for s in result.scenes} == {"start": False, "corroborate": True, "later": True}
+    assert all(c.count is None for s in result.scenes if s.suppressed for c in s.choices)
+    prep = next(q for q in result.questions if q.question_id == "q-prep")
+    assert (prep.answered, prep.correct_share) == (6, pytest.approx(4 / 6))
+    assert prep.common_wrong == "RF1 Armed conflict or instability" and prep.common_wrong_count == 2
+    signs = next(q for q in result.questions if q.question_id == "q-signs")
+    assert signs.common_wrong == "A scheduled public holiday"
+    assert not result.endings_suppressed
+    assert [(e.scene_id, e.count) for e in result.endings] == [("end-good", 4), ("end-poor", 2)]
+
+
+def test_fewer_than_five_learners_suppresses_every_figure(session, module):
+    seed_population(session, module, best=3, worst=1, unfinished=0)
+    result = analyse(session, module, AnalysisFilters())
+    assert result.suppressed and result.finished_suppressed and result.endings_suppressed
+    assert result.overview == item_analysis.Overview(None, None, None, None, None, None)
+    assert all(b.count is None for b in result.distribution)
+    assert all(s.suppressed for s in result.scenes) and all(q.suppressed for q in result.questions)
+    rows = list(csv.reader(io.StringIO(analysis_csv(result))))
+    assert rows[0] == ["section", "subject", "item", "count", "percent", "note"]
+    for row in rows[1:]:
+        assert row[3] == row[4] == "" and row[5] == "Fewer than 5 learners", row
+
+
+def test_one_learner_with_many_attempts_is_still_one_learner(session, module):
+    official = make_official(session)
+    for _ in range(6):
+        play(session, official, module, BEST, RIGHT)
+    assert analyse(session, module, AnalysisFilters()).suppressed
+
+
+def test_filters_by_version_and_start_date(session, module, monkeypatch):
+    seed_population(session, module, best=5, worst=0, unfinished=0)
+    older = ModuleVersion(module_id=module.id, version="1.1.0", content_hash="0" * 64, title=module.title,
+                          max_score=8, pass_mark=70)  # fmt: skip
+    session.add(older)
+    session.commit()
+    first = session.exec(select(Attempt).order_by(Attempt.id)).first()
+    first.module_version_id = older.id
+    first.started_at = datetime(2025, 1, 10, 23, 30, tzinfo=timezone.utc)
+    first.finished_at = first.started_at + timedelta(minutes=5)
+    session.add(first)
+    session.commit()
+    assert set(item_analysis.versions(session, module.id)) == {"1.1.0", "1.2.0"}
+    assert analyse(session, module, AnalysisFilters()).overview.attempts == 5
+    assert analyse(session, module, AnalysisFilters(version="1.2.0")).suppressed  # four learners left
+    monkeypatch.setattr(item_analysis, "MIN_LEARNERS", 1)  # to see the small counts behind the filters
+
+    def attempts(**filters) -> int:
+        return analyse(session, module, AnalysisFilters(**filters)).overview.attempts
+
+    assert attempts(version="1.2.0") == 4 and attempts(version="1.1.0") == 1
+    assert attempts(date_to=date(2025, 1, 10)) == 1  # the "to" day is included, to midnight UTC
+    assert attempts(date_from=date(2025, 1, 11)) == 4
+    assert attempts(date_from=date(2025, 1, 10), date_to=date.today()) == 5
+    assert analyse(session, module, AnalysisFilters("1.1.0", date(2025, 1, 11))).suppressed  # nobody at all
+
+
+def test_parse_filters_reports_bad_input():
+    filters, errors = parse_filters("1.2.0", "2026-03-01", "2026-03-31", ["1.2.0"])
+    assert filters == AnalysisFilters("1.2.0", date(2026, 3, 1), date(2026, 3, 31)) and not errors
+    _, errors = parse_filters("9.9.9", "2026-13-45", "", ["1.2.0"])
+    assert set(errors) == {"version", "from"}
+    _, errors = parse_filters("", "2026-03-31", "2026-03-01", [])
+    assert set(errors) == {"to"}
+    assert parse_filters(None, None, None, []) == (AnalysisFilters(), {})
+
+
+def test_csv_has_the_figures_and_neutralises_formulas(session, module):
+    seed_population(session, module)
+    start = module.scene("start")
+    risky = replace(module, title="=HYPERLINK(\"http://evil\")",
+                    scenes=frozen_mapping({**module.scenes, "start": replace(start, title="@SUM(A1)")}))  # fmt: skip
+    rows = list(csv.reader(io.StringIO(analysis_csv(analyse(session, risky, AnalysisFilters())))))
+    assert ["Module", "'=HYPERLINK(\"http://evil\")", "Attempts started", "7", "", ""] in rows
+    assert ["Module", "'=HYPERLINK(\"http://evil\")", "Pass rate (passed / finished)", "", "66.7", ""] in rows
+    assert ["Choices", "'@SUM(A1)", "report: Write it up and send it to the desk", "4", "66.7", ""] in rows
+    corroborate = [r for r in rows if r[1] == "The desk asks for corroboration"]
+    assert corroborate and all(r[3] == "" and r[5] == "Fewer than 5 learners" for r in corroborate)
+    assert ["Endings", "London acts early", "good outcome", "4", "66.7", ""] in rows
+    assert item_analysis._cell("-1") == "'-1" and item_analysis._cell("+x") == "'+x" and item_analysis._cell("ok") == "ok"
