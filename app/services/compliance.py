@@ -1,0 +1,140 @@
+"""Compliance counts and the officials behind them, for a scope and an as-at date, computed in SQL.
+
+The CASE expression below is DESIGN.md's definition written once for the database; it agrees with
+`app.services.status.status_at` (a test checks the two on random data). Dashboards, exports and the
+API all read their figures from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from app.models import Assignment, Official, Posting, Requirement
+from app.services.scope import Scope
+from app.services.status import EXPIRING_SOON_DAYS, Status
+
+
+def is_assigned(on: date) -> ColumnElement[bool]:
+    """Active officials with an assignment active at `on`."""
+    return and_(
+        Official.active.is_(True),
+        Assignment.assigned_on <= on,
+        or_(Assignment.ended_on.is_(None), Assignment.ended_on > on),
+    )
+
+
+def status_case(on: date) -> ColumnElement[str]:
+    """The status at `on` of an assigned row: exempt, compliant, overdue or not yet due."""
+    exempt = and_(Assignment.exempt_until.is_not(None), Assignment.exempt_until >= on)
+    compliant = and_(
+        Assignment.completed_on.is_not(None),
+        Assignment.completed_on <= on,
+        or_(Assignment.expires_on.is_(None), Assignment.expires_on > on),
+    )
+    due = func.coalesce(Assignment.extended_to, Assignment.due_on)
+    expired = and_(Assignment.completed_on.is_not(None), Assignment.expires_on.is_not(None), Assignment.expires_on <= on)
+    # After an expiry the effective due date is the later of the due date and the expiry date.
+    overdue = or_(and_(~expired, due < on), and_(expired, due < on, Assignment.expires_on < on))
+    return case(
+        (exempt, literal(Status.EXEMPT.value)),
+        (compliant, literal(Status.COMPLIANT.value)),
+        (overdue, literal(Status.OVERDUE.value)),
+        else_=literal(Status.NOT_YET_DUE.value),
+    )
+
+
+def expiring_soon_case(session: Session, on: date) -> ColumnElement[bool]:
+    """Compliant and expiring within 30 days, or within the requirement's recertification window if longer."""
+    windows = session.execute(select(Requirement.id, Requirement.recertification_days)).all()
+    horizons = [
+        and_(Assignment.requirement_id == rid, Assignment.expires_on <= on + timedelta(days=max(EXPIRING_SOON_DAYS, days)))
+        for rid, days in windows
+    ] or [literal(False)]
+    return and_(status_case(on) == Status.COMPLIANT.value, Assignment.expires_on.is_not(None), or_(*horizons))
+
+
+@dataclass(frozen=True)
+class Counts:
+    assigned: int = 0
+    exempt: int = 0
+    compliant: int = 0
+    overdue: int = 0
+    not_yet_due: int = 0
+    expiring_soon: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        """compliant / (assigned − exempt), as a percentage; None when nobody is due to train."""
+        denominator = self.assigned - self.exempt
+        return None if denominator <= 0 else 100.0 * self.compliant / denominator
+
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple())))
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return (self.assigned, self.exempt, self.compliant, self.overdue, self.not_yet_due, self.expiring_soon)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrowing within a scope, as the URL gives it."""
+
+    department_id: int | None = None
+    unit_path: str | None = None
+    country_code: str | None = None
+    module_id: str | None = None
+
+
+GROUPS = {
+    "department": Official.department_id,
+    "unit": Official.unit_id,
+    "module": Requirement.module_id,
+    "country": Posting.country_code,
+    "official": Official.id,
+}
+
+
+def assignment_query(columns, scope: Scope, on: date, filters: Filters, *, with_posting: bool = False):
+    """SELECT columns FROM the assignments active at `on`, in scope and filtered."""
+    query = (
+        select(*columns)
+        .select_from(Assignment)
+        .join(Official, Official.id == Assignment.official_id)
+        .join(Requirement, Requirement.id == Assignment.requirement_id)
+    )
+    if with_posting or filters.country_code:
+        query = query.outerjoin(Posting, Posting.id == Assignment.posting_id)
+    where = [is_assigned(on), scope.within(filters.department_id, filters.unit_path)]
+    if filters.module_id:
+        where.append(Requirement.module_id == filters.module_id)
+    if filters.country_code:
+        where.append(Posting.country_code == filters.country_code)
+    return query.where(*where)
+
+
+def counts_by(session: Session, scope: Scope, on: date, by: str | None = None, filters: Filters = Filters()) -> dict:
+    """Counts per group key (department id, unit id, module id, country code), or {None: totals}."""
+    status = status_case(on)
+    key = GROUPS[by].label("key") if by else literal(None).label("key")
+    columns = [
+        key,
+        func.count().label("assigned"),
+        func.sum(case((status == Status.EXEMPT.value, 1), else_=0)),
+        func.sum(case((status == Status.COMPLIANT.value, 1), else_=0)),
+        func.sum(case((status == Status.OVERDUE.value, 1), else_=0)),
+        func.sum(case((status == Status.NOT_YET_DUE.value, 1), else_=0)),
+        func.sum(case((expiring_soon_case(session, on), 1), else_=0)),
+    ]
+    query = assignment_query(columns, scope, on, filters, with_posting=by == "country")
+    if by:
+        query = query.group_by(GROUPS[by])
+    return {row[0]: Counts(*(int(v or 0) for v in row[1:])) for row in session.execute(query)}
+
+
+def total(session: Session, scope: Scope, on: date, filters: Filters = Filters()) -> Counts:
+    return counts_by(session, scope, on, None, filters).get(None, Counts())
