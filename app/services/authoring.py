@@ -54,7 +54,7 @@ class ModuleOverview:
     file: str
     status: LintStatus
     diagnostics: tuple[Diagnostic, ...]
-    risk_factors: tuple[RiskFactor, ...]
+    risk_factors: tuple[str, ...]  # "RF7 Preparatory action", or the bare code if risk-factors.yaml lacks it
 
     @property
     def short_hash(self) -> str:
@@ -120,8 +120,12 @@ def module_overview(library: Library, module_id: str) -> ModuleOverview | None:
         file=display_path(file),
         status=_status(library, file, served=module is not None),
         diagnostics=diagnostics_for(library, file),
-        risk_factors=tuple(library.risk_factors[c] for c in codes if c in library.risk_factors),
+        risk_factors=tuple(_risk_label(library.risk_factors.get(c), c) for c in codes),
     )
+
+
+def _risk_label(factor: RiskFactor | None, code: str) -> str:
+    return f"{factor.code} {factor.title}" if factor else code
 
 
 def unreadable_files(library: Library) -> list[tuple[str, tuple[Diagnostic, ...]]]:

@@ -1,10 +1,10 @@
-"""Which of the UN Framework's risk factors each served module covers: the authors' coverage matrix."""
+"""The authors' coverage page: app.content.coverage's risk factor × module matrix, as rows to draw."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.content.lint import RISK_CODES
+from app.content.coverage import coverage
 from app.content.model import Library, Module
 
 
@@ -29,29 +29,12 @@ class CoverageMatrix:
         return tuple(r for r in self.rows if not r.count)
 
 
-def exercised(module: Module) -> frozenset[str]:
-    """The risk factors a module lists or exercises in a choice or a question."""
-    codes = set(module.risk_factors)
-    for scene in module.scenes.values():
-        for choice in scene.choices:
-            codes.update(choice.risk_factors)
-    for question in module.questions:
-        codes.update(question.risk_factors)
-    return frozenset(codes)
-
-
-def _number(code: str) -> int:
-    return int(code[2:]) if code[2:].isdigit() else 0
-
-
 def coverage_matrix(library: Library) -> CoverageMatrix:
-    """Risk factors (RF1…RF14, in order) by served module (by title)."""
-    modules = tuple(sorted(library.modules.values(), key=lambda m: m.title.lower()))
-    factors = library.risk_factors
-    codes = sorted(factors or RISK_CODES, key=_number)
-    covered = [exercised(m) for m in modules]
+    """Risk factors (RF1…RF14, in order) by served module (by title): exercised by a choice or a question."""
+    matrix = coverage(library)
+    modules = tuple(sorted((library.modules[m] for m in matrix.modules), key=lambda m: m.title.lower()))
     rows = tuple(
-        CoverageRow(code, factors[code].title if code in factors else "", tuple(code in c for c in covered))
-        for code in codes
+        CoverageRow(f.code, f.title, tuple(matrix.cells.get((f.code, m.id), False) for m in modules))
+        for f in matrix.factors
     )
     return CoverageMatrix(modules=modules, rows=rows)

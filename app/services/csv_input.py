@@ -8,7 +8,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Connection, insert
 from sqlmodel import Session, select
@@ -101,12 +101,18 @@ def read_table(data: bytes | str) -> CsvTable:
 def parse_date(value: str) -> date:
     """An ISO date (2025-09-03) or a British one (03/09/2025, 3/9/2025)."""
     value = value.strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
+    try:
+        if len(value) == 10 and value[4] == "-":
+            return date.fromisoformat(value)
+        if found := _BRITISH_DATE.match(value):
+            day, month, year = map(int, found.groups())
+            return date(year, month, day)
+    except ValueError:
+        pass
     raise ValueError(f"bad date {value!r} (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+_BRITISH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 def _fold(text: str) -> str:

@@ -11,7 +11,7 @@ from app.content.model import Module
 NODE_WIDTH = 220
 NODE_HEIGHT = 76
 COLUMN_GAP = 60
-LAYER_GAP = 110  # room between layers for the arrows' labels
+LAYER_GAP = 130  # room between layers for the arrows' labels
 MARGIN = 30
 BACK_EDGE_ROOM = 140  # space on the right for arrows that go back up
 TITLE_CHARS = 28
@@ -151,36 +151,52 @@ def layout(module: Module) -> SceneMap:
                 outcome=scene.outcome,
                 reachable=scene_id in reachable,
             )
-    edges = [edge for scene in module.scenes.values() for edge in _edges(scene, nodes)]
+    right_edge = MARGIN + content_width
+    edges = [edge for scene in module.scenes.values() for edge in _edges(scene, nodes, right_edge)]
     width = MARGIN * 2 + content_width + BACK_EDGE_ROOM
     height = MARGIN * 2 + len(layers) * NODE_HEIGHT + max(len(layers) - 1, 0) * LAYER_GAP
     return SceneMap(nodes=tuple(nodes.values()), edges=tuple(edges), width=width, height=height)
 
 
-def _edges(scene, nodes: dict[str, MapNode]) -> list[MapEdge]:  # noqa: ANN001
+def _on_curve(p0: tuple[int, int], p1: tuple[int, int], p2: tuple[int, int], p3: tuple[int, int], t: float) -> tuple[int, int]:
+    """The point at `t` on a cubic Bézier curve, where an arrow's label sits."""
+    u = 1 - t
+    x = u**3 * p0[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t**3 * p3[0]
+    y = u**3 * p0[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t**3 * p3[1]
+    return round(x), round(y)
+
+
+def _route(source: MapNode, target: MapNode, k: int, siblings: int, right_edge: int) -> tuple[tuple[int, int], ...]:
+    """The four control points of a choice's arrow: down to a later layer, across within a layer,
+    or round the right of the drawing back up to an earlier one."""
+    if target.layer > source.layer:
+        x1, y1 = source.x + NODE_WIDTH * (k + 1) // (siblings + 1), source.y + NODE_HEIGHT
+        x2, y2 = target.centre_x, target.y - 6
+        bend = LAYER_GAP // 2
+        return (x1, y1), (x1, y1 + bend), (x2, y2 - bend), (x2, y2)
+    if target.layer == source.layer and target.id != source.id:
+        # A dip under the row, from the bottom of one box up into the bottom of the other.
+        x1, y1 = source.x + NODE_WIDTH * (k + 1) // (siblings + 1), source.y + NODE_HEIGHT
+        x2, y2 = target.centre_x + (12 if target.x > source.x else -12), target.y + NODE_HEIGHT + 6
+        dip = y1 + 34
+        return (x1, y1), (x1, dip), (x2, dip), (x2, y2)
+    x1, y1 = source.x + NODE_WIDTH, source.y + NODE_HEIGHT * (k + 1) // (siblings + 1)
+    x2, y2 = target.x + NODE_WIDTH + 6, target.y + NODE_HEIGHT // 2
+    bend = right_edge + 40 + 20 * k
+    return (x1, y1), (bend, y1), (bend, y2), (x2, y2)
+
+
+def _edges(scene, nodes: dict[str, MapNode], right_edge: int) -> list[MapEdge]:  # noqa: ANN001
     source = nodes[scene.id]
     choices = [c for c in scene.choices if c.target in nodes]
     found = []
     for k, choice in enumerate(choices):
         target = nodes[choice.target]
+        points = _route(source, target, k, len(choices), right_edge)
+        (x1, y1), (cx1, cy1), (cx2, cy2), (x2, y2) = points
+        # Siblings' labels sit at different points along their own arrows, so they do not stack up.
+        label_x, label_y = _on_curve(*points, t=0.45 + 0.15 * (k % 3) if target.layer > source.layer else 0.5)
         label = f"{choice.id} ({choice.score})" + (" " + ",".join(choice.risk_factors) if choice.risk_factors else "")
-        back = target.layer <= source.layer
-        if back:
-            # Out of the right side and round into the target's right side, clear of the layers.
-            x1, y1 = source.x + NODE_WIDTH, source.y + NODE_HEIGHT * (k + 1) // (len(choices) + 1)
-            x2, y2 = target.x + NODE_WIDTH, target.y + NODE_HEIGHT // 2
-            bend = max(x1, x2) + 60 + 20 * k
-            path = f"M {x1} {y1} C {bend} {y1}, {bend} {y2}, {x2 + 6} {y2}"
-            label_x, label_y = bend - 10, (y1 + y2) // 2
-        else:
-            x1 = source.x + NODE_WIDTH * (k + 1) // (len(choices) + 1)
-            y1 = source.y + NODE_HEIGHT
-            x2, y2 = target.centre_x, target.y - 6
-            bend = LAYER_GAP // 2
-            path = f"M {x1} {y1} C {x1} {y1 + bend}, {x2} {y2 - bend}, {x2} {y2}"
-            # Labels sit a third of the way down, staggered so siblings' labels do not overlap.
-            label_x = x1 + (x2 - x1) * 3 // 10
-            label_y = y1 + 28 + 16 * (k % 3)
         found.append(
             MapEdge(
                 source=scene.id,
@@ -188,11 +204,11 @@ def _edges(scene, nodes: dict[str, MapNode]) -> list[MapEdge]:  # noqa: ANN001
                 choice_id=choice.id,
                 score=choice.score,
                 risk_factors=choice.risk_factors,
-                path=path,
+                path=f"M {x1} {y1} C {cx1} {cy1}, {cx2} {cy2}, {x2} {y2}",
                 label=label,
                 label_x=label_x,
-                label_y=label_y,
-                back=back,
+                label_y=label_y + 14 if target.layer == source.layer else label_y,
+                back=target.layer <= source.layer,
             )
         )
     return found
