@@ -4,8 +4,11 @@ from app.models.accounts import Official, Role, UserSession
 from app.models.compliance import Assignment, AuditEvent, DueRule, Exemption, Extension, Requirement
 from app.models.learning import Attempt, AttemptEvent, AttemptState, Completion, EventKind, ModuleVersion
 from app.models.organisation import Country, CountryRiskAssessment, Department, Posting, Unit
+from app.models.reporting import ApiToken, ComplianceSnapshot
 
 __all__ = [
+    "ApiToken",
+    "ComplianceSnapshot",
     "Assignment",
     "Attempt",
     "AttemptEvent",

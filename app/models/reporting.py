@@ -1,0 +1,49 @@
+"""Reporting: nightly compliance snapshots (for trends) and API tokens for departmental systems."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from app.models.types import UTCDateTime, utcnow
+
+
+class ComplianceSnapshot(SQLModel, table=True):
+    """The counts for one (unit, module) on one day. `aptrain snapshot` replaces a day's rows, so it is safe to rerun."""
+
+    __tablename__ = "compliance_snapshot"
+    __table_args__ = (Index("ix_snapshot_day_unit", "day", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    unit_path: str = Field(default="", max_length=400)
+    module_id: str = Field(max_length=100)
+    assigned: int = 0
+    exempt: int = 0
+    compliant: int = 0
+    overdue: int = 0
+    not_yet_due: int = 0
+    expiring_soon: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ApiToken(SQLModel, table=True):
+    """A departmental system's access to /api/v1, limited to a scope. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    prefix: str = Field(max_length=12)  # the first characters, so people can tell tokens apart
+    everything: bool = False
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    unit_path: str | None = Field(default=None, max_length=400)
+    created_by_id: int | None = Field(default=None, foreign_key="official.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
