@@ -36,22 +36,48 @@ def make_settings(database_url: str, **overrides) -> Settings:
     return Settings(**values)
 
 
-def reset_postgres(url: str) -> None:
-    """An empty public schema, so migrations start from nothing."""
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+
+
+def create_postgres_database(url: str, suffix: str) -> str:
+    """A fresh database beside the one in `url`, named <name>_<suffix>, so concurrent runs never meet."""
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{suffix}"
+    admin = make_engine(url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str, database_url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    admin = make_engine(url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(database_url).database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> str:
-    """A database migrated to head once per run: a file to copy (SQLite) or the PostgreSQL URL."""
-    if PG_URL:
-        reset_postgres(PG_URL)
-        upgrade_database(PG_URL)
-        return PG_URL
+def pg_url():
+    """This run's own PostgreSQL database (created beside APTRAIN_TEST_DATABASE_URL, dropped at the end)."""
+    if not PG_URL:
+        yield None
+        return
+    url = create_postgres_database(PG_URL, f"run{os.getpid()}")
+    yield url
+    drop_postgres_database(PG_URL, url)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory, pg_url) -> str:
+    """A database migrated to head once per run: a file to copy (SQLite) or this run's PostgreSQL URL."""
+    if pg_url:
+        upgrade_database(pg_url)
+        return pg_url
     path = tmp_path_factory.mktemp("template") / "template.db"
     upgrade_database(f"sqlite:///{path}")
     return str(path)
@@ -61,13 +87,13 @@ def migrated_template(tmp_path_factory) -> str:
 def database_url(migrated_template, tmp_path) -> str:
     """A fresh, migrated, empty database for one test."""
     if PG_URL:
-        engine = make_engine(PG_URL)
+        engine = make_engine(migrated_template)
         # Reference data loaded by migrations (countries) stays; everything else is emptied.
         tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables if t.name not in REFERENCE_TABLES)
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         engine.dispose()
-        return PG_URL
+        return migrated_template
     path = tmp_path / "test.db"
     shutil.copy(migrated_template, path)
     return f"sqlite:///{path}"

@@ -11,14 +11,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from app import PROJECT_ROOT
 from app.cli import upgrade_database
 from app.db import make_engine, session_scope
 from app.services.demo import seed_demo
-from tests.conftest import PG_URL, TEST_SECRET, reset_postgres
+from tests.conftest import PG_URL, TEST_SECRET, create_postgres_database, drop_postgres_database
 
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
 
@@ -53,17 +51,7 @@ def _browser_database(tmp_path_factory) -> str:
     """The live server's own database, so per-test cleaning elsewhere never touches it."""
     if not PG_URL:
         return f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
-    url = make_url(PG_URL)
-    name = f"{url.database}_browser"
-    admin = make_engine(PG_URL)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    browser_url = url.set(database=name).render_as_string(hide_password=False)
-    reset_postgres(browser_url)
-    return browser_url
+    return create_postgres_database(PG_URL, f"browser{os.getpid()}")
 
 
 def _free_port() -> int:
@@ -113,6 +101,8 @@ def live_server(tmp_path_factory):
     process.terminate()
     process.wait(timeout=10)
     log.close()
+    if PG_URL:
+        drop_postgres_database(PG_URL, database_url)
 
 
 @pytest.fixture(scope="session")
