@@ -15,7 +15,7 @@ from app.content import load_library
 from app.content.live import LiveLibrary
 from app.content.model import Library
 from app.db import make_engine
-from app.web import admin, auth, author, learn, manage, pages
+from app.web import admin, auth, author, imports, learn, manage, pages
 from app.web.deps import CsrfFailed, Forbidden, SignInRequired
 from app.web.security import SecurityHeadersMiddleware, content_security_policy
 from app.web.templating import render, template_script_hash, wants_fragment
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.include_router(author.router)
     app.include_router(admin.router)
     app.include_router(manage.router)
+    app.include_router(imports.router)
     app.include_router(pages.router)
     _add_error_pages(app)
     return app

@@ -61,6 +61,7 @@ def import_risk(
     edition: str | None = None,
     assessed_on: date | None = None,
     today: date | None = None,
+    actor: Actor | None = None,
 ) -> ImportReport:
     """Read a risk list, compare it with the source's current assessments, and (unless a dry run) record the differences.
     The list is complete for its source: a country it no longer flags is un-flagged. The caller commits."""
@@ -110,7 +111,7 @@ def import_risk(
             report.ended.append(f"{resolver.names.get(code, code)}: no longer listed, not at risk")
     if not dry_run:
         if wanted:
-            _apply(session, wanted, current, source, edition, assessed_on, Actor(None, f"import risk {filename}"), today or utc_today())
+            _apply(session, wanted, current, source, edition, assessed_on, actor or Actor(None, f"import risk {filename}"), today or utc_today())
         report.applied = True
     return report
 

@@ -99,6 +99,7 @@ def import_roster(
     dry_run: bool = False,
     full: bool = False,
     today: date | None = None,
+    actor: Actor | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Check every row, then (unless a dry run, and only if no row has a problem) apply the whole file. The caller commits."""
@@ -121,7 +122,7 @@ def import_roster(
     plan = make_plan(people, book, set(table.columns), full=full, today=today, report=report)
     if not dry_run:
         if not report.unchanged:
-            apply(session, plan, book, Actor(None, f"import roster {filename}"), today)
+            apply(session, plan, book, actor or Actor(None, f"import roster {filename}"), today)
         report.applied = True
     return report
 
