@@ -225,3 +225,57 @@ EXTENSION_REASONS = {
     "access": "Access or accessibility needs",
     "other": "Other (explain in the comment)",
 }
+
+
+@dataclass(frozen=True)
+class UnitNode:
+    unit: Unit
+    officials: int  # active officials in this unit and everything under it
+    children: list["UnitNode"]
+
+
+@dataclass(frozen=True)
+class DepartmentTree:
+    department: Department
+    officials: int
+    units: list[UnitNode]
+
+
+def departments_in_scope(session: Session, scope: Scope) -> list[DepartmentTree]:
+    """Each department the scope reaches, with its unit tree and head counts (a manager sees their own subtree)."""
+    counts = dict(
+        session.exec(
+            select(Official.unit_id, func.count()).where(scope.officials(), Official.active.is_(True)).group_by(Official.unit_id)
+        ).all()
+    )
+    units = list(session.exec(select(Unit).order_by(Unit.full_name)))
+    children: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+
+    def node(unit: Unit) -> UnitNode:
+        kids = [node(child) for child in children.get(unit.id, [])]
+        return UnitNode(unit, counts.get(unit.id, 0) + sum(k.officials for k in kids), kids)
+
+    trees = []
+    for department in session.exec(select(Department).order_by(Department.code)):
+        roots = [node(u) for u in children.get(None, []) if u.department_id == department.id]
+        if scope.unit_path:
+            roots = _within(roots, scope.unit_path)
+        if not scope.everything and scope.department_id not in (None, department.id):
+            continue
+        if scope.unit_path and not roots:
+            continue
+        trees.append(DepartmentTree(department, sum(r.officials for r in roots), roots))
+    return trees
+
+
+def _within(nodes: list[UnitNode], path: str) -> list[UnitNode]:
+    """The nodes at or under `path` (a manager's own unit becomes the root)."""
+    found = []
+    for n in nodes:
+        if n.unit.path == path:
+            found.append(n)
+        elif path.startswith(n.unit.path):
+            found.extend(_within(n.children, path))
+    return found

@@ -116,6 +116,12 @@ async def grant(request: Request, assignment_id: int, kind: str, scope: ManageSc
     return RedirectResponse(f"/manage/officials/{official_id}", status_code=303)
 
 
+@router.get("/departments")
+def departments(request: Request, scope: ManageScope, session: SessionDep) -> Response:
+    trees = people.departments_in_scope(session, scope)
+    return render(request, "manage/departments.html", {"trees": trees, "scope": scope, "active_nav": "manage"})
+
+
 @router.get("/requirements")
 def requirement_list(request: Request, scope: ManageScope, session: SessionDep, library: LibraryDep) -> Response:
     rows = list(session.exec(select(Requirement).order_by(Requirement.active.desc(), Requirement.name)))

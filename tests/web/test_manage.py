@@ -144,3 +144,14 @@ def test_only_central_admins_edit_requirements(client, org):
     assert client.get("/manage/requirements/new").status_code == 403
     token = client.csrf_token("/manage/requirements")
     assert client.post("/manage/requirements", data={"csrf_token": token, "name": "x"}).status_code == 403
+
+
+def test_departments_and_units_follow_scope(client, org):
+    client.sign_in(org["manager"].email, PASSWORD)
+    page = check_page(client.get("/manage/departments").text)
+    assert "Africa Directorate" in page.text and "Policy team" in page.text
+    assert "Europe Directorate" not in page.text and "MOD" not in page.text
+    client.client.cookies.clear()
+    client.sign_in(org["central"].email, PASSWORD)
+    page = check_page(client.get("/manage/departments").text)
+    assert "Europe Directorate" in page.text and "Operations" in page.text
