@@ -11,11 +11,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import PROJECT_ROOT
 from app.config import Settings, get_settings
-from app.content import load_library
 from app.content.live import LiveLibrary
 from app.content.model import Library
 from app.db import make_engine
-from app.web import admin, auth, author, imports, learn, manage, pages
+from app.web import admin, auth, author, dashboards, imports, learn, manage, pages
+from app.api.app import create_api
+from app.web import api_tokens as api_tokens_web
+from app.web import exports as exports_web
 from app.web.deps import CsrfFailed, Forbidden, SignInRequired
 from app.web.security import SecurityHeadersMiddleware, content_security_policy
 from app.web.templating import render, template_script_hash, wants_fragment
@@ -25,15 +27,6 @@ log = logging.getLogger("aptrain")
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 STATIC_BUILD = PROJECT_ROOT / "app" / "static" / "build"
 STATIC_JS = PROJECT_ROOT / "app" / "static" / "js"
-
-
-def load_modules(settings: Settings) -> Library:
-    """Load the module library; a module with errors is left out and its errors are logged."""
-    library = load_library(settings.modules_dir)
-    for diagnostic in library.errors:
-        log.error("module not served: %s", diagnostic)
-    log.info("serving %d modules from %s", len(library.modules), settings.modules_dir)
-    return library
 
 
 def create_app(settings: Settings | None = None, library: Library | None = None) -> FastAPI:
@@ -60,8 +53,12 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.include_router(author.router)
     app.include_router(admin.router)
     app.include_router(manage.router)
+    app.include_router(dashboards.router)
     app.include_router(imports.router)
     app.include_router(pages.router)
+    app.include_router(exports_web.router)
+    app.include_router(api_tokens_web.router)
+    app.mount("/api/v1", create_api(app.state.engine), name="api")
     _add_error_pages(app)
     return app
 
