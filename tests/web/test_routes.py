@@ -60,3 +60,24 @@ def test_every_get_page_for_a_signed_in_learner_passes_the_html_checks(client, s
         response = client.get(url)
         assert response.status_code == 200, url
     assert client.get("/").headers["location"] == "/training"
+
+
+def test_an_unexpected_error_shows_the_service_problem_page(app, session, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from app.services import catalogue
+
+    official = make_official(session)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(catalogue, "your_training", broken)
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as raw:
+        token = raw.get("/sign-in").text.split('name="csrf_token" value="')[1].split('"')[0]
+        raw.post("/sign-in", data={"email": official.email, "password": PASSWORD, "csrf_token": token})
+        response = raw.get("/training")
+    assert response.status_code == 500
+    page = check_page(response.text)
+    assert page.h1.text.strip() == "Sorry, there is a problem with the service"
+    assert "database on fire" not in response.text
