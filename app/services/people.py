@@ -163,27 +163,28 @@ def _assignment_in_scope(session: Session, scope: Scope, assignment_id: int) -> 
 def grant_extension(
     session: Session, scope: Scope, actor: Actor, assignment_id: int, *, new_due_on: date, reason: str, comment: str, today: date
 ) -> Extension:
-    assignment = _assignment_in_scope(session, scope, assignment_id)
-    extension = Extension(assignment_id=assignment.id, new_due_on=new_due_on, reason=reason, comment=comment, granted_by_id=actor.id)
-    session.add(extension)
-    session.flush()
-    before = assignment.model_dump()
-    refresh_exemptions(session, assignment, today)
-    record(session, actor, "extension.grant", "assignment", assignment.id, before=before, after=assignment)
-    return extension
+    """A new due date for one assignment, within the caller's scope."""
+    extension = Extension(new_due_on=new_due_on, reason=reason, comment=comment, granted_by_id=actor.id, assignment_id=0)
+    return _grant(session, scope, actor, assignment_id, extension, "extension.grant", today)
 
 
 def grant_exemption(
     session: Session, scope: Scope, actor: Actor, assignment_id: int, *, valid_until: date, reason: str, comment: str, today: date
 ) -> Exemption:
+    """An exemption from one assignment until a date, within the caller's scope."""
+    exemption = Exemption(valid_until=valid_until, reason=reason, comment=comment, granted_by_id=actor.id, assignment_id=0)
+    return _grant(session, scope, actor, assignment_id, exemption, "exemption.grant", today)
+
+
+def _grant(session: Session, scope: Scope, actor: Actor, assignment_id: int, grant, action: str, today: date):  # noqa: ANN001
     assignment = _assignment_in_scope(session, scope, assignment_id)
-    exemption = Exemption(assignment_id=assignment.id, valid_until=valid_until, reason=reason, comment=comment, granted_by_id=actor.id)
-    session.add(exemption)
+    grant.assignment_id = assignment.id
+    session.add(grant)
     session.flush()
     before = assignment.model_dump()
     refresh_exemptions(session, assignment, today)
-    record(session, actor, "exemption.grant", "assignment", assignment.id, before=before, after=assignment)
-    return exemption
+    record(session, actor, action, "assignment", assignment.id, before=before, after=assignment)
+    return grant
 
 
 def add_posting(
