@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.web.deps import current_official, verify_csrf
 from tests.conftest import check_page
 from tests.factories import PASSWORD, make_official
 
-PUBLIC = {"/sign-in", "/accessibility", "/healthz"}
+PUBLIC = {"/sign-in", "/sign-out", "/accessibility", "/healthz"}  # signing out needs no session
 
 
 def _calls(dependant) -> set:
@@ -21,7 +21,10 @@ def _calls(dependant) -> set:
 
 
 def routes(app) -> list[APIRoute]:
-    return [r for r in app.routes if isinstance(r, APIRoute)]
+    """Every API route, including those of included routers (FastAPI wraps them, so walk their contexts)."""
+    found = [c.route for c in iter_route_contexts(app.routes) if isinstance(c.route, APIRoute)]
+    assert len(found) > 20, "the route walk found too few routes to mean anything"
+    return found
 
 
 def test_every_non_public_route_requires_a_signed_in_official(app):
@@ -40,7 +43,8 @@ def test_every_state_changing_route_checks_csrf(app):
 def test_urls_are_kebab_case(app):
     for route in routes(app):
         for part in route.path.strip("/").split("/"):
-            assert part == "" or re.fullmatch(r"[a-z0-9-]+|\{[a-z_]+\}", part), route.path
+            # Kebab-case words or {parameters}; a download may end in a file extension (export.csv).
+            assert part == "" or re.fullmatch(r"[a-z0-9-]+(\.[a-z]+)?|\{[a-z_]+\}", part), route.path
 
 
 def test_public_pages_and_error_pages_pass_the_html_checks(client):
@@ -81,3 +85,16 @@ def test_an_unexpected_error_shows_the_service_problem_page(app, session, monkey
     page = check_page(response.text)
     assert page.h1.text.strip() == "Sorry, there is a problem with the service"
     assert "database on fire" not in response.text
+
+
+def test_every_api_route_requires_a_token(app):
+    from starlette.routing import Mount
+
+    from app.api.routes import token_scope
+
+    api = next(r for r in app.routes if isinstance(r, Mount) and r.path == "/api/v1").app
+    api_routes = [c.route for c in iter_route_contexts(api.routes) if isinstance(c.route, APIRoute)]
+    guarded = [r for r in api_routes if r.path not in ("/openapi.json",)]
+    assert len(guarded) >= 2
+    for route in guarded:
+        assert token_scope in _calls(route.dependant), f"/api/v1{route.path} has no token check"
