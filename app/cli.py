@@ -322,5 +322,36 @@ def import_risk_command(
     _print_import(path, report, dry_run)
 
 
+@cli.command()
+def snapshot(
+    day: Annotated[Optional[str], typer.Option("--date", help="The day to snapshot, YYYY-MM-DD (default: today)")] = None,
+    backfill_from: Annotated[
+        Optional[str], typer.Option("--backfill-from", help="Also every day from this one, YYYY-MM-DD, computed from the stored assignments")
+    ] = None,
+) -> None:
+    """Store the compliance counts per (unit, module) for a day, replacing that day's rows (safe to run twice)."""
+    from datetime import date
+
+    from app.config import get_settings
+    from app.db import make_engine, session_scope
+    from app.models.types import today
+    from app.services.snapshots import backfill
+
+    def parse(text: str, option: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise typer.BadParameter(f"not a date: {text!r} (use YYYY-MM-DD)", param_hint=option) from None
+
+    end = parse(day, "--date") if day else today()
+    start = parse(backfill_from, "--backfill-from") if backfill_from else end
+    if start > end:
+        raise typer.BadParameter("must not be after --date", param_hint="--backfill-from")
+    with session_scope(make_engine(get_settings().database_url)) as session:
+        written = backfill(session, start, end)
+    rows = sum(written.values())
+    console.print(f"Snapshot: {len(written)} day(s) from {start} to {end}, {rows} (unit, module) row(s).")
+
+
 def main() -> None:
     cli()

@@ -101,6 +101,7 @@ class OfficialDetail:
     line_manager: Official | None
     postings: list[tuple[Posting, str]]
     assignments: list[AssignmentView]
+    granted_by: dict[int, str]  # official id -> name, for who granted each extension or exemption
     history: list[AuditEvent]
 
 
@@ -141,7 +142,10 @@ def official_detail(session: Session, scope: Scope, official_id: int, today: dat
         .order_by(AuditEvent.id.desc())
         .limit(50)
     ).all()
+    grantor_ids = {g.granted_by_id for v in views for g in (*v.exemptions, *v.extensions) if g.granted_by_id}
+    granted_by = {o.id: o.full_name for o in session.exec(select(Official).where(Official.id.in_(grantor_ids or {-1})))}
     return OfficialDetail(
+        granted_by=granted_by,
         official=official,
         department=session.get(Department, official.department_id) if official.department_id else None,
         unit=session.get(Unit, official.unit_id) if official.unit_id else None,
@@ -205,6 +209,8 @@ def end_posting(session: Session, scope: Scope, actor: Actor, posting_id: int, *
     if posting is None:
         raise NotInScope(posting_id)
     official_in_scope(session, scope, posting.official_id)
+    if end_on < posting.start_on:
+        end_on = posting.start_on  # a posting that never started ends on its first day
     before = posting.model_dump()
     posting.end_on = end_on
     session.add(posting)

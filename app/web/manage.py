@@ -87,6 +87,22 @@ async def add_posting(request: Request, official_id: int, scope: ManageScope, of
     return RedirectResponse(f"/manage/officials/{official_id}", status_code=303)
 
 
+@router.post("/postings/{posting_id}/end", dependencies=[CsrfProtected])
+async def end_posting(request: Request, posting_id: int, scope: ManageScope, official: CurrentOfficial,
+                      session: SessionDep) -> Response:
+    values = await _form(request, "official_id", "end_on")
+    official_id = int(values["official_id"]) if values["official_id"].isdigit() else 0
+    end_on = parse_date(values["end_on"])
+    try:
+        if end_on is None:
+            errors = {f"end-on-{posting_id}": "Enter the last day of the posting as a real date, for example 2027-06-30"}
+            return _detail_page(request, session, scope, official_id, errors=errors, values=values, status_code=422)
+        posting = people.end_posting(session, scope, _actor(official), posting_id, end_on=end_on, today=today())
+    except people.NotInScope:
+        raise HTTPException(404) from None
+    return RedirectResponse(f"/manage/officials/{posting.official_id}", status_code=303)
+
+
 @router.post("/assignments/{assignment_id}/{kind}", dependencies=[CsrfProtected])
 async def grant(request: Request, assignment_id: int, kind: str, scope: ManageScope, official: CurrentOfficial,
                 session: SessionDep) -> Response:

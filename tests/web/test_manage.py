@@ -155,3 +155,27 @@ def test_departments_and_units_follow_scope(client, org):
     client.sign_in(org["central"].email, PASSWORD)
     page = check_page(client.get("/manage/departments").text)
     assert "Europe Directorate" in page.text and "Operations" in page.text
+
+
+def test_ending_a_posting_ends_the_assignment_and_is_audited(client, session, org):
+    from app.services.audit import Actor
+    from app.services.risk import AssessmentInput, set_assessment
+    from tests.factories import make_posting
+
+    set_assessment(session, Actor(None, "test"), AssessmentInput("SD", True, "EWP", "2025-26", today()), today())
+    make_requirement(session, at_risk_posting=True, due_rule="posting", due_days=-14)
+    posting = make_posting(session, org["in_team"], "SD", today() - timedelta(days=30))
+    recompute_officials(session, [org["in_team"].id], today())
+    session.commit()
+    client.sign_in(org["manager"].email, PASSWORD)
+    url = f"/manage/officials/{org['in_team'].id}"
+    fields = hidden(client.get(url).text, f"/manage/postings/{posting.id}/end")
+    bad = client.post(f"/manage/postings/{posting.id}/end", data={**fields, "end_on": "soon"})
+    assert bad.status_code == 422
+    ok = client.post(f"/manage/postings/{posting.id}/end", data={**fields, "end_on": (today() - timedelta(days=1)).isoformat()})
+    assert ok.status_code == 303
+    session.expire_all()
+    assert not session.exec(select(Assignment).where(Assignment.official_id == org["in_team"].id)).one().active
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "posting.end")).one().actor_id == org["manager"].id
+    other = make_posting(session, org["mod_official"], "SD", today())
+    assert client.post(f"/manage/postings/{other.id}/end", data={**fields, "end_on": today().isoformat()}).status_code == 404

@@ -1,0 +1,32 @@
+"""create_api(): the /api/v1 application, authenticated by bearer tokens only (never by the session cookie).
+
+Its OpenAPI schema is served at /api/v1/openapi.json. There is no Swagger UI or ReDoc page: both load their
+JavaScript from a CDN, which the Content-Security-Policy and the network both block; point any OpenAPI
+viewer or client generator at the JSON instead.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from app.api import routes
+
+DESCRIPTION = """Compliance figures and assignments for departmental HR and BI systems.
+
+Authenticate with `Authorization: Bearer apt_…`: central admins issue tokens at /admin/api-tokens, each
+limited to all departments, one department or one unit subtree. Every answer is limited to the token's
+scope whatever filters are given. The figures are those of the dashboards and the CSV exports.
+
+Errors are JSON `{"detail": …}` with status 400 (bad cursor), 401 (no, unknown or revoked token),
+403 (a filter outside the token's scope), 404 (unknown department, unit or country) or 422 (invalid
+parameters). Only this schema is served: the interactive documentation pages need scripts from a CDN,
+which this service's Content-Security-Policy blocks."""
+
+
+def create_api(engine: Engine) -> FastAPI:
+    api = FastAPI(title="Atrocity Prevention Training API", version="1", description=DESCRIPTION,
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    api.state.engine = engine
+    api.include_router(routes.router)
+    return api

@@ -1,0 +1,127 @@
+"""/api/v1 routes: compliance summary and assignments, limited to the bearer token's scope."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.api.schemas import AssignmentOut, AssignmentPage, Figures, Group, Problem, Summary
+from app.db import session_scope
+from app.models import Country, Department, Unit
+from app.models.types import today
+from app.services import api_tokens, compliance, exports
+from app.services.compliance import Counts, Filters
+from app.services.scope import Scope
+
+MAX_LIMIT = 500
+ERRORS = {status: {"model": Problem} for status in (400, 401, 403, 404, 422)}
+bearer = HTTPBearer(auto_error=False, description="An API token issued by a central admin: apt_…")
+router = APIRouter(responses=ERRORS)
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with session_scope(request.app.state.engine) as session:
+        yield session
+
+
+DbDep = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def token_scope(session: DbDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Scope:
+    """The scope of the bearer token; cookies are never looked at, so a browser session cannot call the API."""
+    unauthorised = HTTPException(401, "A valid API token is required: Authorization: Bearer apt_…",
+                                 headers={"WWW-Authenticate": "Bearer"})
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise unauthorised
+    token = api_tokens.authenticate(session, credentials.credentials.strip())
+    if token is None:
+        raise unauthorised
+    return api_tokens.scope_of(token, api_tokens.describe(session, token))
+
+
+TokenScope = Annotated[Scope, Depends(token_scope)]
+
+
+def _filters(session: Session, scope: Scope, department: int | None, unit: int | None, country: str | None,
+             module: str | None) -> Filters:
+    try:
+        return exports.checked_filters(session, scope, department, unit, country, module)
+    except exports.OutOfScope as exc:
+        raise HTTPException(403, f"That {exc} is outside this token's scope") from None
+    except LookupError as exc:
+        raise HTTPException(404, f"No such {exc}") from None
+
+
+def _figures(counts: Counts) -> dict:
+    percent = counts.percent
+    return {"assigned": counts.assigned, "exempt": counts.exempt, "compliant": counts.compliant,
+            "overdue": counts.overdue, "not_yet_due": counts.not_yet_due, "expiring_soon": counts.expiring_soon,
+            "compliance_percent": round(percent, 2) if percent is not None else None}
+
+
+def _labels(session: Session, by: str | None) -> dict:
+    if by == "department":
+        return {d.id: d.code for d in session.execute(select(Department)).scalars()}
+    if by == "unit":
+        return dict(session.execute(select(Unit.id, Unit.full_name)).all())
+    if by == "country":
+        return dict(session.execute(select(Country.code, Country.name)).all())
+    return {}
+
+
+@router.get("/compliance/summary", response_model=Summary, summary="Compliance figures per group and in total")
+def summary(session: DbDep, scope: TokenScope, on: date | None = None,
+            by: Literal["department", "unit", "module", "country"] | None = None, department: int | None = None,
+            unit: int | None = None, country: str | None = None, module: str | None = None) -> Summary:
+    on = on or today()
+    filters = _filters(session, scope, department, unit, country, module)
+    groups = compliance.counts_by(session, scope, on, by, filters) if by else {}
+    totals = compliance.total(session, scope, on, filters)
+    labels = _labels(session, by)
+    rows = [Group(key=str(key), label=str(labels.get(key, key)), **_figures(counts))
+            for key, counts in sorted(groups.items(), key=lambda item: str(item[0]))]
+    return Summary(as_at=on, scope=scope.label, by=by, groups=rows, total=Figures(**_figures(totals)))
+
+
+def _cursor(value: str | None) -> int:
+    if not value:
+        return 0
+    try:
+        decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        kind, _, number = decoded.partition(":")
+        if kind != "a" or not number.isdigit():
+            raise ValueError(decoded)
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise HTTPException(400, "The page[cursor] parameter is not one this API gave") from None
+
+
+def _encode(assignment_id: int) -> str:
+    return base64.urlsafe_b64encode(f"a:{assignment_id}".encode()).decode().rstrip("=")
+
+
+@router.get("/assignments", response_model=AssignmentPage, summary="Officials' assignments and their status, a page at a time")
+def assignments(request: Request, session: DbDep, scope: TokenScope, on: date | None = None,
+                status: Literal["assigned", "exempt", "compliant", "overdue", "not-yet-due", "expiring-soon"] = "assigned",
+                department: int | None = None, unit: int | None = None, country: str | None = None,
+                module: str | None = None, cursor: Annotated[str | None, Query(alias="page[cursor]")] = None,
+                limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100) -> AssignmentPage:
+    """Ordered by assignment id; follow `next` until it is null to read every row exactly once."""
+    on = on or today()
+    after = _cursor(cursor)
+    filters = _filters(session, scope, department, unit, country, module)
+    rows, more = exports.assignment_page(session, scope, on, filters, status, after, limit)
+    following = None
+    if more:
+        following = str(request.url.include_query_params(**{"page[cursor]": _encode(rows[-1].assignment_id)}))
+    return AssignmentPage(as_at=on, scope=scope.label, data=[AssignmentOut(**asdict(row)) for row in rows],
+                          next=following)

@@ -1,0 +1,124 @@
+"""API tokens for departmental HR/BI systems: made by central admins, each limited to a scope, stored hashed."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.models import ApiToken, Department, Unit
+from app.models.types import utcnow
+from app.services.audit import Actor, record
+from app.services.scope import Scope
+
+TOKEN_PREFIX = "apt_"
+SHOWN_PREFIX = 12  # characters kept in clear so people can tell tokens apart: "apt_" + 8
+TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
+
+
+class InvalidScope(ValueError):
+    """The department or unit chosen for a token does not exist."""
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    """One token as the admin page lists it."""
+
+    token: ApiToken
+    scope_label: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def scope_of(token: ApiToken, label: str = "") -> Scope:
+    """The token's scope, built exactly as the web builds a signed-in official's."""
+    if token.everything:
+        return Scope(everything=True, label=label or "All departments")
+    if token.unit_path:
+        return Scope(unit_path=token.unit_path, label=label or "A unit and everything under it")
+    if token.department_id is not None:
+        return Scope(department_id=token.department_id, label=label or "One department")
+    return Scope(label="Nothing")
+
+
+def create(session: Session, actor: Actor, name: str, *, everything: bool = False, department_id: int | None = None,
+           unit_id: int | None = None) -> tuple[ApiToken, str]:
+    """A new token; returns the row and the token itself, which is never stored and never shown again."""
+    unit_path = None
+    if not everything:
+        if unit_id is not None:
+            unit_path = session.execute(select(Unit.path).where(Unit.id == unit_id)).scalar()
+            if unit_path is None:
+                raise InvalidScope("unit")
+            department_id = None
+        elif department_id is None or session.get(Department, department_id) is None:
+            raise InvalidScope("department")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name[:200], token_hash=hash_token(secret), prefix=secret[:SHOWN_PREFIX], everything=everything,
+                     department_id=None if everything else department_id, unit_path=unit_path, created_by_id=actor.id)
+    session.add(token)
+    session.flush()
+    record(session, actor, "api-token.create", "api_token", token.id, after=_public(token))
+    return token, secret
+
+
+def authenticate(session: Session, secret: str, now: datetime | None = None) -> ApiToken | None:
+    """The live token matching `secret`, or None (unknown or revoked); notes when it was last used."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    digest = hash_token(secret)
+    token = session.execute(select(ApiToken).where(ApiToken.token_hash == digest)).scalar()
+    if token is None or not hmac.compare_digest(token.token_hash, digest) or token.revoked_at is not None:
+        return None
+    now = now or utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+        token.last_used_at = now
+        session.add(token)
+    return token
+
+
+def revoke(session: Session, actor: Actor, token_id: int) -> ApiToken | None:
+    """Revoke a token (at once: the next request with it is refused). None when there is no such token."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        return None
+    if token.revoked_at is None:
+        before = _public(token)
+        token.revoked_at = utcnow()
+        session.add(token)
+        record(session, actor, "api-token.revoke", "api_token", token.id, before=before, after=_public(token))
+    return token
+
+
+def list_tokens(session: Session) -> list[TokenRow]:
+    """Every token, live ones first, newest first, with its scope in words."""
+    departments = {d.id: d.code for d in session.execute(select(Department)).scalars()}
+    tokens = session.execute(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())).scalars()
+    rows = []
+    for token in tokens:
+        rows.append(TokenRow(token, describe(session, token, departments)))
+    return rows
+
+
+def describe(session: Session, token: ApiToken, departments: dict[int, str] | None = None) -> str:
+    if token.everything:
+        return "All departments"
+    if token.unit_path:
+        unit = session.execute(select(Unit.full_name).where(Unit.path == token.unit_path)).scalar()
+        return f"Unit: {unit or token.unit_path} and everything under it"
+    if token.department_id is not None:
+        code = (departments or {}).get(token.department_id) or getattr(session.get(Department, token.department_id), "code", "?")
+        return f"Department: {code}"
+    return "Nothing"
+
+
+def _public(token: ApiToken) -> dict:
+    """What the audit log keeps of a token: never its hash."""
+    return {key: value for key, value in token.model_dump().items() if key != "token_hash"}

@@ -1,0 +1,464 @@
+"""Compliance dashboards as typed view models: central, department, team and the officials behind each figure.
+
+Every figure is a SQL GROUP BY over the stored assignments (app.services.compliance); the web pages, the
+CSV/Excel exports and the JSON API all build on these functions, so they show the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from urllib.parse import urlencode
+
+from sqlalchemy import and_, case, func, select
+from sqlmodel import Session
+
+from app.models import Assignment, Country, Department, Official, Posting, Requirement, Unit
+from app.services.assignments import current_risk_flags
+from app.services.compliance import Counts, Filters, assignment_query, counts_by, expiring_soon_case, status_case, total
+from app.services.scope import Scope
+from app.services.status import EXPIRING_SOON_DAYS, STATUS_LABELS, Status
+
+PER_PAGE = 50
+STATUSES = ("assigned", "compliant", "overdue", "not-yet-due", "exempt", "expiring-soon")
+SORTS = {"name": "Name", "due": "Due date", "unit": "Unit"}
+NO_SUCH_UNIT = "/no-such-unit/"  # an id that names no unit narrows to nothing, exactly like one out of scope
+
+DEFINITIONS = (
+    ("Assigned", "Active officials with an assignment that is active on the as-at date."),
+    ("Exempt", "Of those, officials with an exemption valid on the as-at date. They are shown, not hidden."),
+    ("Compliant", "Not exempt, with a completion on or before the as-at date that has not expired by then."),
+    ("Overdue", "Not exempt, not compliant, and the due date (including any extension) is before the as-at date."),
+    ("Not yet due", "Everyone else who is assigned: not exempt, not compliant, and not yet past their due date."),
+    ("Expiring soon", f"Compliant, and the completion expires within {EXPIRING_SOON_DAYS} days, or within the "
+                      "requirement's recertification window if that is longer."),
+    ("Compliance %", "Compliant divided by (assigned minus exempt). No percentage is shown when nobody is due to train."),
+)
+definitions = "\n".join(f"{term}: {meaning}" for term, meaning in DEFINITIONS)
+
+
+class NotInScope(LookupError):
+    """No such department or unit within the caller's scope (reported exactly like a missing one)."""
+
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    """The GET parameters every dashboard view and list shares: bookmarkable, and parsed in one place."""
+
+    on: date
+    filters: Filters = Filters()
+    unit_id: int | None = None
+    status: str = "assigned"
+    sort: str = "name"
+    page: int = 1
+
+    def params(self, **changes) -> dict[str, str]:
+        """The query string's parameters (empty ones left out), with `changes` applied."""
+        values = {
+            "status": self.status, "department": self.filters.department_id, "unit": self.unit_id,
+            "country": self.filters.country_code, "module": self.filters.module_id,
+            "on": self.on.isoformat(), "sort": self.sort, "page": self.page,
+        }
+        values.update(changes)
+        defaults = {"status": "assigned", "sort": "name", "page": 1}
+        return {k: str(v) for k, v in values.items() if v not in (None, "") and defaults.get(k) != v}
+
+    def query_string(self, **changes) -> str:
+        return urlencode(self.params(**changes))
+
+
+def parse_query(session: Session, params: Mapping[str, str], today: date) -> tuple[DashboardQuery, dict[str, str]]:
+    """Read the filter parameters; errors are keyed by the form field's id, for a GOV.UK error summary."""
+    errors: dict[str, str] = {}
+
+    def number(name: str, message: str) -> int | None:
+        text = (params.get(name) or "").strip()
+        if not text:
+            return None
+        if not text.isdigit() or int(text) < 1:
+            errors[name] = message
+            return None
+        return int(text)
+
+    on = today
+    if text := (params.get("on") or "").strip():
+        try:
+            on = date.fromisoformat(text)
+        except ValueError:
+            errors["on"] = "Enter the as-at date as a real date in the format YYYY-MM-DD, for example 2026-03-31"
+    department_id = number("department", "Select a department from the list")
+    unit_id = number("unit", "Select a unit from the list")
+    page = number("page", "Page must be a whole number, for example 2") or 1
+    country = (params.get("country") or "").strip().upper() or None
+    if country is not None and not (len(country) == 2 and country.isalpha()):
+        errors["country"] = "Select a country from the list"
+    module = (params.get("module") or "").strip() or None
+    if module is not None and (len(module) > 100 or not all(c.isalnum() or c in "-_" for c in module)):
+        errors["module"] = "Select a module from the list"
+    status = (params.get("status") or "assigned").strip()
+    if status not in STATUSES:
+        errors["status"] = "Select a status from the list"
+        status = "assigned"
+    sort = (params.get("sort") or "name").strip()
+    if sort not in SORTS:
+        errors["sort"] = "Sort by name, due date or unit"
+        sort = "name"
+    unit_path = None
+    if unit_id is not None:
+        unit_path = session.execute(select(Unit.path).where(Unit.id == unit_id)).scalar() or NO_SUCH_UNIT
+    filters = Filters(department_id, unit_path, country, module)
+    return DashboardQuery(on, filters, unit_id, status, sort, page), errors
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices of a filter form, limited to what the viewer may see."""
+
+    departments: list[tuple[int, str]]
+    units: list[tuple[int, str]]  # only when narrowed to a department or a unit subtree (a whole service is too many)
+    countries: list[tuple[str, str]]
+    module_ids: list[str]
+
+
+def filter_options(session: Session, scope: Scope, department_id: int | None = None,
+                   unit_path: str | None = None) -> FilterOptions:
+    departments = session.execute(select(Department.id, Department.name).order_by(Department.name)).all()
+    units = []
+    if department_id is not None or unit_path:
+        query = select(Unit.id, Unit.full_name).order_by(Unit.full_name)
+        if department_id is not None:
+            query = query.where(Unit.department_id == department_id)
+        if unit_path:
+            query = query.where(Unit.path.startswith(unit_path, autoescape=True))
+        units = [tuple(row) for row in session.execute(query)]
+    return FilterOptions(
+        [tuple(d) for d in departments if scope.everything or d[0] == scope.department_id], units,
+        [tuple(row) for row in session.execute(select(Country.code, Country.name).order_by(Country.name))],
+        sorted(set(session.execute(select(Requirement.module_id)).scalars())),
+    )
+
+
+# ---- breakdowns -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    name: str
+    full_name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit with the counts of its whole subtree (or, when `direct`, of the officials in the unit itself)."""
+
+    unit: UnitRef | None  # None: officials with no unit
+    counts: Counts
+    has_children: bool = False
+    direct: bool = False
+
+
+@dataclass(frozen=True)
+class UnitBreakdown:
+    parent: UnitRef | None  # the unit drilled into; None = the top of the department (or scope)
+    trail: list[UnitRef]  # the parent's ancestors within the viewer's reach, root first
+    rows: list[UnitRow]
+
+
+@dataclass(frozen=True)
+class CountryRow:
+    country_code: str | None  # None: assignments not tied to a posting
+    country_name: str
+    at_risk: bool
+    risk_source: str  # whose assessment flags it, and which edition ("" when not flagged)
+    posts: list[str]
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    module_id: str
+    requirements: list[str]
+    counts: Counts
+
+
+def by_unit(session: Session, scope: Scope, on: date, filters: Filters, department_id: int | None,
+            parent: UnitRef | None = None, top: UnitRef | None = None) -> UnitBreakdown:
+    """Children of `parent` (or the top-level units) with their subtree totals: one GROUP BY, rolled up in Python."""
+    counts = counts_by(session, scope, on, "unit", filters)
+    query = select(Unit.id, Unit.parent_id, Unit.name, Unit.full_name, Unit.path)
+    if department_id is not None:
+        query = query.where(Unit.department_id == department_id)
+    if top is not None:
+        query = query.where(Unit.path.startswith(top.path, autoescape=True))
+    units = {uid: (pid, UnitRef(uid, name, full, path)) for uid, pid, name, full, path in session.execute(query)}
+    subtree: dict[int, Counts] = {}
+    for unit_id, unit_counts in counts.items():
+        if unit_id not in units:
+            continue
+        for ancestor in units[unit_id][1].path.strip("/").split("/"):
+            if ancestor.isdigit() and int(ancestor) in units:
+                subtree[int(ancestor)] = subtree.get(int(ancestor), Counts()) + unit_counts
+    parent_id = parent.id if parent else (top.id if top else None)
+    children = sorted((ref for pid, ref in units.values() if pid == parent_id and (top is None or ref.id != top.id)),
+                      key=lambda ref: ref.name)
+    has_children = {pid for pid, _ref in units.values()}
+    rows = []
+    focus = parent or top
+    if focus is not None and focus.id in counts:
+        rows.append(UnitRow(focus, counts[focus.id], direct=True))
+    if focus is None and top is None and None in counts:
+        rows.append(UnitRow(None, counts[None]))
+    rows += [UnitRow(ref, subtree[ref.id], ref.id in has_children) for ref in children if ref.id in subtree]
+    trail: list[UnitRef] = []
+    if parent is not None:
+        for ancestor in parent.path.strip("/").split("/")[:-1]:
+            if ancestor.isdigit() and int(ancestor) in units:
+                trail.append(units[int(ancestor)][1])
+    return UnitBreakdown(parent, trail, rows)
+
+
+def by_country(session: Session, scope: Scope, on: date, filters: Filters) -> list[CountryRow]:
+    """Counts per country of posting, at-risk countries first; each with the posts it covers."""
+    counts = counts_by(session, scope, on, "country", filters)
+    posts: dict[str | None, list[str]] = {}
+    post_query = assignment_query([Posting.country_code, Posting.post], scope, on, filters, with_posting=True)
+    for code, post in session.execute(post_query.group_by(Posting.country_code, Posting.post)):
+        if post:
+            posts.setdefault(code, []).append(post)
+    names = dict(session.execute(select(Country.code, Country.name).where(Country.code.in_([c for c in counts if c]))).all())
+    flags = current_risk_flags(session)
+    rows = []
+    for code, country_counts in counts.items():
+        flag = flags.get(code) if code else None
+        rows.append(CountryRow(code, names.get(code, code) if code else "Not tied to a posting", flag is not None,
+                               f"{flag.source} {flag.edition}".strip() if flag else "", sorted(posts.get(code, [])),
+                               country_counts))
+    return sorted(rows, key=lambda r: (not r.at_risk, r.country_code is None, r.country_name))
+
+
+def by_module(session: Session, scope: Scope, on: date, filters: Filters) -> list[ModuleRow]:
+    counts = counts_by(session, scope, on, "module", filters)
+    names: dict[str, list[str]] = {}
+    for module_id, name in session.execute(select(Requirement.module_id, Requirement.name).order_by(Requirement.name)):
+        names.setdefault(module_id, []).append(name)
+    return [ModuleRow(m, names.get(m, []), c) for m, c in sorted(counts.items())]
+
+
+# ---- views ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    department_id: int
+    code: str
+    name: str
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class CentralView:
+    on: date
+    filters: Filters
+    rows: list[DepartmentRow]
+    total: Counts
+
+
+@dataclass(frozen=True)
+class DepartmentView:
+    on: date
+    filters: Filters  # with the department (and the drilled-into unit's path) filled in
+    department: DepartmentRow
+    units: UnitBreakdown
+    countries: list[CountryRow]
+    modules: list[ModuleRow]
+    total: Counts
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    module_id: str
+    status: Status
+    due_on: date
+    expiring_soon: bool = False
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    official_id: int
+    name: str
+    unit: str
+    modules: dict[str, ModuleStatus] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TeamView:
+    on: date
+    filters: Filters
+    root: UnitRef
+    units: UnitBreakdown
+    module_ids: list[str]
+    members: list[TeamMember]  # one page of officials, by name
+    members_total: int
+    page: int
+    pages: int
+    modules: list[ModuleRow]
+    total: Counts
+
+
+def central_view(session: Session, scope: Scope, on: date, filters: Filters = Filters()) -> CentralView:
+    """Every department in scope side by side (departments with nobody assigned too)."""
+    counts = counts_by(session, scope, on, "department", filters)
+    departments = session.execute(select(Department.id, Department.code, Department.name).order_by(Department.code)).all()
+    rows = [DepartmentRow(i, code, name, counts.get(i, Counts())) for i, code, name in departments
+            if scope.everything or i == scope.department_id]
+    return CentralView(on, filters, rows, sum((r.counts for r in rows), Counts()))
+
+
+def _unit_ref(session: Session, unit_id: int | None) -> UnitRef | None:
+    if unit_id is None:
+        return None
+    found = session.execute(select(Unit.id, Unit.name, Unit.full_name, Unit.path).where(Unit.id == unit_id)).first()
+    return UnitRef(*found) if found else None
+
+
+def department_view(session: Session, scope: Scope, department_id: int, on: date, filters: Filters = Filters(),
+                    unit_id: int | None = None) -> DepartmentView:
+    """One department by unit subtree (drilling into `unit_id`), by country of posting and by module."""
+    if not (scope.everything or scope.department_id == department_id):
+        raise NotInScope(department_id)
+    department = session.get(Department, department_id)
+    if department is None:
+        raise NotInScope(department_id)
+    parent = _unit_ref(session, unit_id)
+    if unit_id is not None and (parent is None or session.get(Unit, unit_id).department_id != department_id):
+        raise NotInScope(unit_id)
+    filters = replace(filters, department_id=department_id, unit_path=parent.path if parent else None)
+    overall = total(session, scope, on, filters)
+    row = DepartmentRow(department.id, department.code, department.name, overall)
+    return DepartmentView(on, filters, row, by_unit(session, scope, on, filters, department_id, parent),
+                          by_country(session, scope, on, filters), by_module(session, scope, on, filters), overall)
+
+
+def team_view(session: Session, scope: Scope, on: date, filters: Filters = Filters(), unit_id: int | None = None,
+              page: int = 1, per_page: int = PER_PAGE) -> TeamView:
+    """A manager's unit subtree by unit, down to each official's status on each required module."""
+    root_id = session.execute(select(Unit.id).where(Unit.path == scope.unit_path)).scalar() if scope.unit_path else None
+    root = _unit_ref(session, root_id)
+    if root is None:
+        raise NotInScope(scope.unit_path)
+    parent = _unit_ref(session, unit_id) if unit_id is not None else None
+    if unit_id is not None and (parent is None or not parent.path.startswith(root.path)):
+        raise NotInScope(unit_id)
+    if parent is not None and parent.id == root.id:
+        parent = None
+    filters = replace(filters, unit_path=(parent or root).path)
+    units = by_unit(session, scope, on, filters, None, parent, top=root)
+    overall = total(session, scope, on, filters)
+    member_ids = assignment_query([Official.id], scope, on, filters).distinct().subquery()
+    members_total = session.execute(select(func.count()).select_from(member_ids)).scalar_one()
+    pages = max(1, -(-members_total // per_page))
+    page = min(max(page, 1), pages)
+    people = session.execute(
+        select(Official.id, Official.given_name, Official.family_name, Unit.full_name)
+        .outerjoin(Unit, Unit.id == Official.unit_id)
+        .where(Official.id.in_(select(member_ids.c.id)))
+        .order_by(Official.family_name, Official.given_name, Official.id)
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    members = {i: TeamMember(i, f"{given} {family}", unit or "") for i, given, family, unit in people}
+    module_ids: set[str] = set()
+    if members:
+        columns = [Official.id, Requirement.module_id, status_case(on), _due_column(on), expiring_soon_case(session, on)]
+        for official_id, module_id, status, due, expiring in session.execute(
+                assignment_query(columns, scope, on, filters).where(Official.id.in_(list(members)))):
+            members[official_id].modules[module_id] = ModuleStatus(module_id, Status(status), due, bool(expiring))
+            module_ids.add(module_id)
+    return TeamView(on, filters, root, units, sorted(module_ids), list(members.values()), members_total, page, pages,
+                    by_module(session, scope, on, filters), overall)
+
+
+# ---- the officials behind a figure ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficialRow:
+    official_id: int
+    name: str
+    email: str
+    department: str
+    unit: str
+    module_id: str
+    requirement: str
+    status: Status
+    due_on: date  # the effective due date: an extension wins; after an expiry, the expiry date
+    completed_on: date | None
+    expires_on: date | None
+    exempt_until: date | None
+    expiring_soon: bool
+    reason: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class OfficialList:
+    rows: list[OfficialRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def _due_column(on: date):
+    due = func.coalesce(Assignment.extended_to, Assignment.due_on)
+    expired = and_(Assignment.completed_on.is_not(None), Assignment.expires_on.is_not(None), Assignment.expires_on <= on)
+    return case((and_(expired, Assignment.expires_on > due), Assignment.expires_on), else_=due)
+
+
+def _official_rows_query(session: Session, scope: Scope, on: date, status: str, filters: Filters, sort: str):
+    expiring = expiring_soon_case(session, on)
+    columns = [Official.id, Official.given_name, Official.family_name, Official.email, Department.code, Unit.full_name,
+               Requirement.module_id, Requirement.name, status_case(on), _due_column(on), Assignment.completed_on,
+               Assignment.expires_on, Assignment.exempt_until, expiring, Assignment.reason]
+    query = (assignment_query(columns, scope, on, filters)
+             .outerjoin(Department, Department.id == Official.department_id)
+             .outerjoin(Unit, Unit.id == Official.unit_id))
+    if status == "expiring-soon":
+        query = query.where(expiring)
+    elif status != "assigned":
+        query = query.where(status_case(on) == status)
+    name = (Official.family_name, Official.given_name)
+    order = {"name": name, "due": (_due_column(on), *name), "unit": (Unit.full_name, *name)}[sort]
+    return query.order_by(*order, Official.id, Assignment.id)
+
+
+def _row(values) -> OfficialRow:
+    (oid, given, family, email, department, unit, module_id, requirement, status, due, completed, expires, exempt,
+     expiring, reason) = values
+    return OfficialRow(oid, f"{given} {family}", email, department or "", unit or "", module_id, requirement,
+                       Status(status), due, completed, expires, exempt, bool(expiring), reason)
+
+
+def official_list(session: Session, scope: Scope, on: date, status: str = "assigned", filters: Filters = Filters(),
+                  sort: str = "name", page: int = 1, per_page: int = PER_PAGE) -> OfficialList:
+    """One page of the assignments behind a figure (status 'assigned' = all of them), in scope whatever the filters."""
+    query = _official_rows_query(session, scope, on, status, filters, sort)
+    count = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    pages = max(1, -(-count // per_page))
+    page = min(max(page, 1), pages)
+    rows = [_row(r) for r in session.execute(query.offset((page - 1) * per_page).limit(per_page))]
+    return OfficialList(rows, count, page, pages, per_page)
+
+
+def iter_official_rows(session: Session, scope: Scope, on: date, status: str = "assigned",
+                       filters: Filters = Filters(), sort: str = "name", batch: int = 2000) -> Iterator[OfficialRow]:
+    """Every row of the list, streamed from the database in batches (for exports)."""
+    query = _official_rows_query(session, scope, on, status, filters, sort)
+    result = session.execute(query.execution_options(yield_per=batch))
+    for values in result:
+        yield _row(values)

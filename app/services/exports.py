@@ -1,0 +1,301 @@
+"""Compliance exports (CSV and Excel), streamed in bounded memory, with the same figures as the dashboards.
+
+Every table is built from `app.services.dashboards` (the screen's own view models); the officials' list is
+read with `yield_per` through `dashboards.iter_official_rows`, so exporting the whole civil service never
+holds more than one batch of rows in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.models import Assignment, Country, Department, Official, Posting, Requirement, Unit
+from app.services import compliance, dashboards
+from app.services.compliance import Counts, Filters
+from app.services.dashboards import DashboardQuery, NotInScope, UnitBreakdown
+from app.services.scope import Scope
+from app.services.status import AssignmentFacts, effective_due
+
+BATCH = 2000
+VIEWS = ("central", "department", "team", "officials", "units", "countries", "modules")
+COUNT_HEADERS = ["Assigned", "Exempt", "Compliant", "Overdue", "Not yet due", "Expiring soon", "Compliance %"]
+OFFICIAL_HEADERS = ["Official id", "Name", "Email", "Department", "Unit", "Module", "Requirement", "Status",
+                    "Due on", "Completed on", "Expires on", "Exempt until", "Expiring soon", "Why assigned"]
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A cell a spreadsheet will not run as a formula: text starting with = + - @ tab or CR gets a leading '."""
+    if isinstance(value, str) and value.startswith(DANGEROUS):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Export:
+    """One export: which view, the dashboard's query (as-at date, filters, status, sort) and the scope."""
+
+    view: str
+    query: DashboardQuery
+    scope: Scope
+    scope_label: str
+
+    @property
+    def on(self) -> date:
+        return self.query.on
+
+    def filename(self, extension: str) -> str:
+        return f"compliance-{self.view}-{self.on.isoformat()}.{extension}"
+
+    def preamble(self) -> list[tuple[str, str]]:
+        definitions = " ".join(f"{term}: {meaning}" for term, meaning in dashboards.DEFINITIONS)
+        return [("As at", self.on.isoformat()), ("Scope", self.scope_label), ("Definitions", definitions)]
+
+
+def prepare(session: Session, scope: Scope, view: str, params, today: date) -> tuple[Export | None, dict[str, str]]:  # noqa: ANN001
+    """Read the dashboards' GET parameters; (None, errors) when they are invalid."""
+    query, errors = dashboards.parse_query(session, params, today)
+    if view not in VIEWS:
+        errors["view"] = "Choose a view: " + ", ".join(VIEWS)
+    if errors:
+        return None, errors
+    return Export(view, query, scope, describe(session, scope, query)), {}
+
+
+def describe(session: Session, scope: Scope, query: DashboardQuery) -> str:
+    """The scope and the filters of an export, in words, for its header lines."""
+    filters = query.filters
+    parts = [scope.label or "Your scope"]
+    if filters.department_id is not None:
+        code = session.execute(select(Department.code).where(Department.id == filters.department_id)).scalar()
+        parts.append(f"department {code or filters.department_id}")
+    if query.unit_id is not None:
+        name = session.execute(select(Unit.full_name).where(Unit.id == query.unit_id)).scalar()
+        parts.append(f"unit {name or query.unit_id}")
+    if filters.country_code:
+        parts.append(f"country {filters.country_code}")
+    if filters.module_id:
+        parts.append(f"module {filters.module_id}")
+    if query.status != "assigned":
+        parts.append(f"status {query.status}")
+    return ", ".join(parts)
+
+
+def _figures(counts: Counts) -> list:
+    percent = counts.percent
+    return [*counts.as_tuple(), round(percent, 1) if percent is not None else ""]
+
+
+def _unit_rows(breakdown: UnitBreakdown, total: Counts) -> Iterator[list]:
+    yield ["Unit", "Unit id", *COUNT_HEADERS]
+    for row in breakdown.rows:
+        name = row.unit.full_name if row.unit else "No unit"
+        if row.direct:
+            name += " (officials in this unit itself)"
+        yield [name, row.unit.id if row.unit else "", *_figures(row.counts)]
+    yield ["Total", "", *_figures(total)]
+
+
+def team_scope(team_path: str | None) -> Scope | None:
+    """The team view's scope, as on the screen: the manager's own unit subtree (None for an admin with no team)."""
+    return Scope(unit_path=team_path, label="Your team") if team_path else None
+
+
+def table(session: Session, export: Export, team_path: str | None = None) -> Iterator[list]:
+    """The export's rows, header first: the screen's breakdown and its total, or every official behind it."""
+    scope, query, on, filters = export.scope, export.query, export.on, export.query.filters
+    if export.view == "officials":
+        yield OFFICIAL_HEADERS
+        for row in dashboards.iter_official_rows(session, scope, on, query.status, filters, query.sort, batch=BATCH):
+            yield [row.official_id, row.name, row.email, row.department, row.unit, row.module_id, row.requirement,
+                   row.status_label, row.due_on.isoformat(), *(d.isoformat() if d else "" for d in
+                   (row.completed_on, row.expires_on, row.exempt_until)), "yes" if row.expiring_soon else "",
+                   row.reason]
+    elif export.view == "central":
+        view = dashboards.central_view(session, scope, on, filters)
+        yield ["Department", "Name", *COUNT_HEADERS]
+        for department in view.rows:
+            yield [department.code, department.name, *_figures(department.counts)]
+        yield ["Total", "", *_figures(view.total)]
+    elif export.view == "department":
+        department_id = filters.department_id or scope.department_id
+        if department_id is None:
+            raise NotInScope("department")
+        view = dashboards.department_view(session, scope, department_id, on, filters, query.unit_id)
+        yield from _unit_rows(view.units, view.total)
+    elif export.view == "team":
+        narrowed = team_scope(team_path)
+        if narrowed is None:
+            raise NotInScope("team")
+        view = dashboards.team_view(session, narrowed, on, filters, query.unit_id, per_page=1)
+        yield from _unit_rows(view.units, view.total)
+    elif export.view == "units":
+        parent = None
+        if query.unit_id is not None:
+            found = session.execute(select(Unit.id, Unit.name, Unit.full_name, Unit.path).where(Unit.id == query.unit_id)).first()
+            parent = dashboards.UnitRef(*found) if found else None
+        breakdown = dashboards.by_unit(session, scope, on, filters, filters.department_id, parent)
+        yield from _unit_rows(breakdown, compliance.total(session, scope, on, filters))
+    elif export.view == "countries":
+        yield ["Country", "Country code", "At risk", "Source of the flag", "Posts", *COUNT_HEADERS]
+        for row in dashboards.by_country(session, scope, on, filters):
+            yield [row.country_name, row.country_code or "", "yes" if row.at_risk else "", row.risk_source,
+                   "; ".join(row.posts), *_figures(row.counts)]
+        yield ["Total", "", "", "", "", *_figures(compliance.total(session, scope, on, filters))]
+    else:
+        yield ["Module", "Requirements", *COUNT_HEADERS]
+        for row in dashboards.by_module(session, scope, on, filters):
+            yield [row.module_id, "; ".join(row.requirements), *_figures(row.counts)]
+        yield ["Total", "", *_figures(compliance.total(session, scope, on, filters))]
+
+
+def check(session: Session, export: Export, team_path: str | None = None) -> None:
+    """Raise NotInScope now (before a streamed response starts) if the view cannot be built for this scope."""
+    if export.view in ("department", "team"):
+        next(table(session, export, team_path))
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def csv_chunks(engine: Engine, export: Export, team_path: str | None = None) -> Iterator[str]:
+    """A CSV file in pieces: `# As at`, `# Scope` and `# Definitions` lines, then the table, BATCH rows a piece.
+    It opens its own session: the request's session is closed before a streamed body is sent."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    # Comment lines, written as they are (readers such as pandas skip them with comment="#").
+    yield "".join(f"# {name}: {' '.join(text.split())}\r\n" for name, text in export.preamble())
+    with Session(engine) as session:
+        for n, row in enumerate(table(session, export, team_path), start=1):
+            writer.writerow([neutralise(cell) for cell in row])
+            if n % BATCH == 0:
+                yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def xlsx_file(engine: Engine, export: Export, team_path: str | None = None) -> tempfile.SpooledTemporaryFile:
+    """An Excel workbook in a spooled file, rewound: write-only, so rows go to disk as they come."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Compliance")
+    for name, text in export.preamble()[:2]:
+        sheet.append([name, neutralise(text)])
+    sheet.append([])
+    with Session(engine) as session:
+        for row in table(session, export, team_path):
+            sheet.append([neutralise(cell) for cell in row])
+    definitions = workbook.create_sheet("Definitions")
+    definitions.append(["As at", export.on.isoformat()])
+    definitions.append(["Scope", neutralise(export.scope_label)])
+    definitions.append([])
+    for term, meaning in dashboards.DEFINITIONS:
+        definitions.append([term, neutralise(meaning)])
+    spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    workbook.save(spooled)
+    spooled.seek(0)
+    return spooled
+
+
+def file_chunks(spooled, size: int = 64 * 1024) -> Iterator[bytes]:  # noqa: ANN001
+    """Read a spooled file out in pieces, closing it at the end."""
+    try:
+        while chunk := spooled.read(size):
+            yield chunk
+    finally:
+        spooled.close()
+
+
+
+# ---- the API's reading: filters checked against the scope, assignments a page at a time ----------------------
+
+
+class OutOfScope(PermissionError):
+    """A filter names a department or unit outside the caller's scope."""
+
+
+def checked_filters(session: Session, scope: Scope, department: int | None = None, unit: int | None = None,
+                    country: str | None = None, module: str | None = None) -> Filters:
+    """Filters given by id: an unknown department, unit or country raises LookupError, one outside the scope
+    OutOfScope. (Every query is limited to the scope in any case; this only makes the answer explicit.)"""
+    unit_path = None
+    if department is not None:
+        if session.get(Department, department) is None:
+            raise LookupError("department")
+        if not scope.everything and scope.department_id != department:
+            raise OutOfScope("department")
+    if unit is not None:
+        found = session.get(Unit, unit)
+        if found is None:
+            raise LookupError("unit")
+        if not (scope.everything or (scope.department_id is not None and found.department_id == scope.department_id)
+                or (scope.department_id is None and bool(scope.unit_path) and found.path.startswith(scope.unit_path))):
+            raise OutOfScope("unit")
+        unit_path = found.path
+    code = (country or "").strip().upper() or None
+    if code is not None and session.get(Country, code) is None:
+        raise LookupError("country")
+    return Filters(department, unit_path, code, module or None)
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    """One assignment as the API gives it: the official, the requirement and the status at the as-at date."""
+
+    assignment_id: int
+    official_id: int
+    name: str
+    email: str
+    department: str | None
+    unit: str | None
+    requirement: str
+    module_id: str
+    country_code: str | None
+    status: str
+    expiring_soon: bool
+    assigned_on: date
+    due_on: date
+    completed_on: date | None
+    expires_on: date | None
+    exempt_until: date | None
+
+
+def assignment_page(session: Session, scope: Scope, on: date, filters: Filters, status: str = "assigned",
+                    after_id: int = 0, limit: int = 100) -> tuple[list[AssignmentRow], bool]:
+    """Up to `limit` assignments with ids above `after_id` (keyset pagination), and whether more follow."""
+    status_expr, soon = compliance.status_case(on), compliance.expiring_soon_case(session, on)
+    columns = [Assignment.id, Official.id, Official.given_name, Official.family_name, Official.email, Department.code,
+               Unit.full_name, Requirement.name, Requirement.module_id, Posting.country_code, status_expr, soon,
+               Assignment.assigned_on, Assignment.due_on, Assignment.extended_to, Assignment.completed_on,
+               Assignment.expires_on, Assignment.exempt_until]
+    query = (compliance.assignment_query(columns, scope, on, filters, with_posting=True)
+             .outerjoin(Department, Department.id == Official.department_id)
+             .outerjoin(Unit, Unit.id == Official.unit_id)
+             .where(Assignment.id > after_id))
+    if status == "expiring-soon":
+        query = query.where(soon)
+    elif status != "assigned":
+        query = query.where(status_expr == status)
+    found = session.execute(query.order_by(Assignment.id).limit(limit + 1)).all()
+    rows = []
+    for (aid, oid, given, family, email, department, unit, requirement, module_id, country, state, expiring,
+         assigned_on, due, extended_to, completed_on, expires_on, exempt_until) in found[:limit]:
+        facts = AssignmentFacts(assigned_on, due, extended_to=extended_to, completed_on=completed_on,
+                                expires_on=expires_on, exempt_until=exempt_until)
+        rows.append(AssignmentRow(aid, oid, f"{given} {family}", email, department, unit, requirement, module_id,
+                                  country, state, bool(expiring), assigned_on, effective_due(facts, on),
+                                  completed_on, expires_on, exempt_until))
+    return rows, len(found) > limit

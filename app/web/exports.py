@@ -1,0 +1,59 @@
+"""Compliance exports: the dashboards' figures and the officials behind them as CSV or Excel, streamed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+
+from app.models import Official, Role
+from app.models.types import today
+from app.services import exports
+from app.services.scope import Scope
+from app.web.deps import CurrentOfficial, SessionDep, manager_scope
+
+router = APIRouter(prefix="/compliance")
+ManageScope = Annotated[Scope, Depends(manager_scope)]
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _team_path(official: Official) -> str | None:
+    """A manager's own unit, for the team view (as the team dashboard uses it)."""
+    return official.unit_path if official.has_role(Role.MANAGER) and official.unit_path else None
+
+
+def _prepare(request: Request, session, scope: Scope, official: Official):  # noqa: ANN001, ANN202
+    view = request.query_params.get("view", "officials")
+    export, errors = exports.prepare(session, scope, view, request.query_params, today())
+    if export is None:
+        return None, PlainTextResponse("\n".join(errors.values()), status_code=422)
+    try:
+        exports.check(session, export, _team_path(official))
+    except exports.NotInScope:
+        raise HTTPException(404) from None
+    return export, None
+
+
+def _headers(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+@router.get("/export.csv")
+def export_csv(request: Request, scope: ManageScope, official: CurrentOfficial, session: SessionDep) -> Response:
+    """Takes the dashboards' parameters: view, department, unit, country, module, status, on, sort."""
+    export, problem = _prepare(request, session, scope, official)
+    if problem is not None:
+        return problem
+    chunks = exports.csv_chunks(request.app.state.engine, export, _team_path(official))
+    return StreamingResponse(chunks, media_type=MEDIA_TYPES["csv"], headers=_headers(export.filename("csv")))
+
+
+@router.get("/export.xlsx")
+def export_xlsx(request: Request, scope: ManageScope, official: CurrentOfficial, session: SessionDep) -> Response:
+    export, problem = _prepare(request, session, scope, official)
+    if problem is not None:
+        return problem
+    spooled = exports.xlsx_file(request.app.state.engine, export, _team_path(official))
+    return StreamingResponse(exports.file_chunks(spooled), media_type=MEDIA_TYPES["xlsx"],
+                             headers=_headers(export.filename("xlsx")))

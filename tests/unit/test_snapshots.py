@@ -1,0 +1,119 @@
+"""Compliance snapshots: one row per (unit, module) per day, safe to rerun, backfilled from stored assignments; trend."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import func, select
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.config import get_settings
+from app.models import Assignment, ComplianceSnapshot
+from app.services.assignments import recompute_officials
+from app.services.compliance import Counts, Filters, counts_by
+from app.services.scope import Scope
+from app.services.snapshots import backfill, take_snapshot, trend
+from app.services.trend_chart import trend_chart
+from tests.conftest import TEST_SECRET
+from tests.factories import make_department, make_official, make_requirement, make_unit
+
+DAY = date(2026, 3, 10)
+
+
+@pytest.fixture
+def org(session):
+    fcdo, mod = make_department(session, "FCDO"), make_department(session, "MOD")
+    africa = make_unit(session, fcdo, "Africa Directorate")
+    team = make_unit(session, fcdo, "Policy team", parent=africa)
+    ops = make_unit(session, mod, "Operations")
+    people = [make_official(session, department_id=u.department_id, unit_id=u.id, unit_path=u.path)
+              for u in (africa, team, team, ops)]
+    make_requirement(session, module_id="checkpoint-visit", due_days=10)
+    make_requirement(session, module_id="other-module", due_days=40)
+    recompute_officials(session, [p.id for p in people], DAY - timedelta(days=30))
+    session.commit()
+    first = session.exec(select(Assignment).where(Assignment.official_id == people[1].id)).first()
+    first.completed_on, first.expires_on = DAY - timedelta(days=5), DAY + timedelta(days=20)
+    session.add(first)
+    session.commit()
+    return {"fcdo": fcdo, "mod": mod, "africa": africa, "team": team, "ops": ops, "people": people}
+
+
+def rows(session, day):
+    found = session.exec(select(ComplianceSnapshot).where(ComplianceSnapshot.day == day)).all()
+    return sorted((r.unit_id, r.module_id, r.assigned, r.exempt, r.compliant, r.overdue, r.not_yet_due, r.expiring_soon)
+                  for r in found)
+
+
+def test_a_snapshot_stores_the_counts_per_unit_and_module_and_is_safe_to_rerun(session, org):
+    assert take_snapshot(session, DAY) == 6  # three units × two modules
+    session.commit()
+    first = rows(session, DAY)
+    assert take_snapshot(session, DAY) == 6
+    session.commit()
+    assert rows(session, DAY) == first
+    assert session.exec(select(func.count()).select_from(ComplianceSnapshot)).one() == 6
+    by_unit = counts_by(session, Scope(everything=True), DAY, "unit")
+    for unit_id in {r[0] for r in first}:
+        stored = [Counts(*r[2:]) for r in first if r[0] == unit_id]
+        assert sum(stored, Counts()) == by_unit[unit_id]
+    team_checkpoint = next(r for r in first if r[0] == org["team"].id and r[1] == "checkpoint-visit")
+    assert team_checkpoint[2:] == (2, 0, 1, 1, 0, 1)
+
+
+def test_backfill_computes_each_past_day_from_the_stored_assignments(session, org):
+    start = DAY - timedelta(days=35)
+    written = backfill(session, start, DAY)
+    assert len(written) == 36 and written[start] == 0  # nothing was assigned yet
+    assert sum(r[2] for r in rows(session, DAY - timedelta(days=30))) == 8
+    # Due on DAY - 20: not yet due before then, overdue after.
+    assert sum(r[5] for r in rows(session, DAY - timedelta(days=21))) == 0
+    assert sum(r[5] for r in rows(session, DAY - timedelta(days=19))) == 4
+    backfilled = rows(session, DAY)
+    take_snapshot(session, DAY)
+    assert rows(session, DAY) == backfilled
+
+
+def test_trend_takes_the_last_snapshot_of_each_month_within_scope(session, org):
+    for day in (date(2026, 2, 10), date(2026, 2, 28), DAY):
+        take_snapshot(session, day)
+    for day in (date(2025, 3, 31), date(2025, 4, 30)):  # older rows, as a nightly job would have left them
+        session.add(ComplianceSnapshot(day=day, department_id=org["fcdo"].id, unit_id=org["team"].id,
+                                       unit_path=org["team"].path, module_id="checkpoint-visit", assigned=5, compliant=5))
+    session.commit()
+    points = trend(session, Scope(everything=True), Filters(), DAY)
+    # March 2025 is more than 12 months back; 10 February is not the last snapshot of its month.
+    assert [p.day for p in points] == [date(2025, 4, 30), date(2026, 2, 28), DAY]
+    assert points[0].percent == 100.0
+    manager = trend(session, Scope(unit_path=org["team"].path), Filters(), DAY)
+    assert manager[-1].counts.assigned == 4 and manager[-1].counts.compliant == 1
+    department = trend(session, Scope(department_id=org["mod"].id), Filters(module_id="other-module"), DAY)
+    assert department[-1].counts.assigned == 1
+    assert trend(session, Scope(), Filters(), DAY)[-1].counts == Counts()
+    chart = trend_chart(points, DAY)
+    assert chart is not None and chart.path.startswith("M ") and len(chart.points) == 3
+    assert chart.points[0].x < chart.points[1].x < chart.points[2].x == chart.right
+    assert trend_chart([], DAY) is None
+
+
+def test_the_snapshot_command(session, org, monkeypatch, database_url):
+    monkeypatch.setenv("APTRAIN_ENVIRONMENT", "test")
+    monkeypatch.setenv("APTRAIN_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("APTRAIN_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["snapshot", "--date", DAY.isoformat(), "--backfill-from", "2026-03-08"])
+        assert result.exit_code == 0, result.output
+        assert "3 day(s)" in result.output
+        again = CliRunner().invoke(cli, ["snapshot", "--date", DAY.isoformat()])
+        assert again.exit_code == 0 and "1 day(s)" in again.output
+        session.expire_all()
+        days = session.exec(select(ComplianceSnapshot.day).distinct()).all()
+        assert sorted(days) == [date(2026, 3, 8), date(2026, 3, 9), DAY]
+        assert len(rows(session, DAY)) == 6
+        bad = CliRunner().invoke(cli, ["snapshot", "--date", "2026-02-30"])
+        assert bad.exit_code != 0 and "not a date" in bad.output
+    finally:
+        get_settings.cache_clear()
