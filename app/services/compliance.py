@@ -7,6 +7,9 @@ API all read their figures from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -117,12 +120,39 @@ def assignment_query(columns, scope: Scope, on: date, filters: Filters, *, with_
     return query.where(*where)
 
 
+_shared: ContextVar[tuple | None] = ContextVar("compliance_one_scan", default=None)
+CUBE = ("unit", "module", "country")
+
+
+@contextmanager
+def one_scan(session: Session, scope: Scope, on: date, filters: Filters) -> Iterator[None]:
+    """Within this block, counts for this scope, date and filters by unit, module, country or in total are
+    all answered from one GROUP BY over (unit, module, country), so a page with several tables scans once."""
+    cube = _counts(session, scope, on, filters, CUBE)
+    token = _shared.set((session, scope, on, filters, cube))
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def counts_by(session: Session, scope: Scope, on: date, by: str | None = None, filters: Filters = Filters()) -> dict:
     """Counts per group key (department id, unit id, module id, country code), or {None: totals}."""
+    shared = _shared.get()
+    if shared is not None and shared[:4] == (session, scope, on, filters) and (by is None or by in CUBE):
+        result: dict = {}
+        for key, counts in shared[4].items():
+            group = key[CUBE.index(by)] if by else None
+            result[group] = result.get(group, Counts()) + counts
+        return result
+    return {key[0]: counts for key, counts in _counts(session, scope, on, filters, (by,) if by else ()).items()}
+
+
+def _counts(session: Session, scope: Scope, on: date, filters: Filters, dims: tuple[str, ...]) -> dict:
     status = status_case(on)
-    key = GROUPS[by].label("key") if by else literal(None).label("key")
+    keys = [GROUPS[d] for d in dims] or [literal(None)]
     columns = [
-        key,
+        *keys,
         func.count().label("assigned"),
         func.sum(case((status == Status.EXEMPT.value, 1), else_=0)),
         func.sum(case((status == Status.COMPLIANT.value, 1), else_=0)),
@@ -130,10 +160,11 @@ def counts_by(session: Session, scope: Scope, on: date, by: str | None = None, f
         func.sum(case((status == Status.NOT_YET_DUE.value, 1), else_=0)),
         func.sum(case((expiring_soon_case(session, on), 1), else_=0)),
     ]
-    query = assignment_query(columns, scope, on, filters, with_posting=by == "country")
-    if by:
-        query = query.group_by(GROUPS[by])
-    return {row[0]: Counts(*(int(v or 0) for v in row[1:])) for row in session.execute(query)}
+    query = assignment_query(columns, scope, on, filters, with_posting="country" in dims)
+    if dims:
+        query = query.group_by(*keys)
+    width = len(keys)
+    return {tuple(row[:width]): Counts(*(int(v or 0) for v in row[width:])) for row in session.execute(query)}
 
 
 def total(session: Session, scope: Scope, on: date, filters: Filters = Filters()) -> Counts:

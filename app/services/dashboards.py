@@ -16,7 +16,16 @@ from sqlmodel import Session
 
 from app.models import Assignment, Country, Department, Official, Posting, Requirement, Unit
 from app.services.assignments import current_risk_flags
-from app.services.compliance import Counts, Filters, assignment_query, counts_by, expiring_soon_case, status_case, total
+from app.services.compliance import (
+    Counts,
+    Filters,
+    assignment_query,
+    counts_by,
+    expiring_soon_case,
+    one_scan,
+    status_case,
+    total,
+)
 from app.services.scope import Scope
 from app.services.status import EXPIRING_SOON_DAYS, STATUS_LABELS, Status
 
@@ -336,10 +345,11 @@ def department_view(session: Session, scope: Scope, department_id: int, on: date
     if unit_id is not None and (parent is None or session.get(Unit, unit_id).department_id != department_id):
         raise NotInScope(unit_id)
     filters = replace(filters, department_id=department_id, unit_path=parent.path if parent else None)
-    overall = total(session, scope, on, filters)
-    row = DepartmentRow(department.id, department.code, department.name, overall)
-    return DepartmentView(on, filters, row, by_unit(session, scope, on, filters, department_id, parent),
-                          by_country(session, scope, on, filters), by_module(session, scope, on, filters), overall)
+    with one_scan(session, scope, on, filters):
+        overall = total(session, scope, on, filters)
+        row = DepartmentRow(department.id, department.code, department.name, overall)
+        return DepartmentView(on, filters, row, by_unit(session, scope, on, filters, department_id, parent),
+                              by_country(session, scope, on, filters), by_module(session, scope, on, filters), overall)
 
 
 def team_view(session: Session, scope: Scope, on: date, filters: Filters = Filters(), unit_id: int | None = None,
@@ -355,8 +365,9 @@ def team_view(session: Session, scope: Scope, on: date, filters: Filters = Filte
     if parent is not None and parent.id == root.id:
         parent = None
     filters = replace(filters, unit_path=(parent or root).path)
-    units = by_unit(session, scope, on, filters, None, parent, top=root)
-    overall = total(session, scope, on, filters)
+    with one_scan(session, scope, on, filters):
+        units = by_unit(session, scope, on, filters, None, parent, top=root)
+        overall = total(session, scope, on, filters)
     member_ids = assignment_query([Official.id], scope, on, filters).distinct().subquery()
     members_total = session.execute(select(func.count()).select_from(member_ids)).scalar_one()
     pages = max(1, -(-members_total // per_page))
