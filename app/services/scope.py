@@ -8,10 +8,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, true
+from sqlalchemy import and_, false, literal, true
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from app.models import Official, Role
+
+
+class under_path(ColumnElement):
+    """`column` is `prefix` or a path below it (materialised unit paths: "/d1/12/" and "/d1/12/40/")."""
+
+    # No Boolean type on purpose: SQLite would then compare the whole test with "= 1", hiding it from the index.
+    inherit_cache = True
+    _traverse_internals = [("clauses", InternalTraversal.dp_clauseelement_tuple)]
+
+    def __init__(self, *clauses) -> None:  # noqa: ANN002
+        self.clauses = clauses
+
+
+@compiles(under_path)
+def _under_path_range(element, compiler, **kw) -> str:  # noqa: ANN001
+    # A range test, which an index on the column serves under binary collation (SQLite's default).
+    # Paths end in "/", so everything below "/d1/12/" sorts before "/d1/120" ("/" < "0").
+    column, prefix, upper = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({column} >= {prefix} AND {column} < {upper})"
+
+
+@compiles(under_path, "postgresql")
+def _under_path_like(element, compiler, **kw) -> str:  # noqa: ANN001
+    # Text collations other than "C" do not sort "/" before digits, so PostgreSQL uses a prefix LIKE.
+    column, prefix, _upper = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({column} LIKE {prefix} || '%')"
+
+
+def path_under(column, prefix: str) -> ColumnElement[bool]:  # noqa: ANN001
+    """Rows whose materialised path is `prefix` or below it. Paths hold only digits, letters and "/"."""
+    if not prefix.endswith("/") or any(c in prefix for c in "%_\\"):
+        raise ValueError(f"not a unit path: {prefix!r}")
+    upper = prefix[:-1] + chr(ord("/") + 1)
+    return under_path(column, literal(prefix), literal(upper))
 
 
 @dataclass(frozen=True)
@@ -28,7 +64,7 @@ class Scope:
         if self.department_id is not None:
             return Official.department_id == self.department_id
         if self.unit_path:
-            return Official.unit_path.startswith(self.unit_path, autoescape=True)
+            return path_under(Official.unit_path, self.unit_path)
         return false()
 
     def allows(self, official: Official) -> bool:
@@ -46,7 +82,7 @@ class Scope:
         if department_id is not None:
             clauses.append(Official.department_id == department_id)
         if unit_path:
-            clauses.append(Official.unit_path.startswith(unit_path, autoescape=True))
+            clauses.append(path_under(Official.unit_path, unit_path))
         return and_(*clauses)
 
 
