@@ -37,9 +37,9 @@ def _under_path_range(element, compiler, **kw) -> str:  # noqa: ANN001
 
 @compiles(under_path, "postgresql")
 def _under_path_like(element, compiler, **kw) -> str:  # noqa: ANN001
-    # Text collations other than "C" do not sort "/" before digits, so PostgreSQL uses a prefix LIKE.
+    # Text collations other than "C" do not sort "/" before digits, so PostgreSQL tests the prefix itself.
     column, prefix, _upper = (compiler.process(c, **kw) for c in element.clauses)
-    return f"({column} LIKE {prefix} || '%')"
+    return f"starts_with({column}, {prefix})"
 
 
 def path_under(column, prefix: str) -> ColumnElement[bool]:  # noqa: ANN001
