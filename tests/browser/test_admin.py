@@ -61,3 +61,27 @@ def test_flagging_a_country_makes_training_required(browser: Browser, base_url):
     expect(required).to_contain_text((start - timedelta(days=14)).strftime("%-d %B %Y"))
     assert_accessible(page)
     context.close()
+
+
+def test_every_admin_page_is_accessible(browser: Browser, base_url):
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    sign_in(page, "central-admin@example.gov.uk")
+    for url, heading in (
+        ("/compliance", "Compliance"),
+        ("/compliance/definitions", None),
+        ("/compliance/officials?status=assigned", None),
+        ("/manage/officials", "Officials"),
+        ("/manage/departments", "Departments and units"),
+        ("/manage/requirements", "Requirements"),
+        ("/admin/countries", "Countries at risk"),
+        ("/admin/imports", "Import a file"),
+        ("/admin/api-tokens", None),
+        ("/admin/audit", "Audit log"),
+    ):
+        response = page.goto(url)
+        assert response.status == 200, url
+        if heading:
+            expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        assert_accessible(page)
+    context.close()
