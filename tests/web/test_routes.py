@@ -98,3 +98,10 @@ def test_every_api_route_requires_a_token(app):
     assert len(guarded) >= 2
     for route in guarded:
         assert token_scope in _calls(route.dependant), f"/api/v1{route.path} has no token check"
+
+
+def test_pages_carry_the_service_name_and_a_phase_banner_without_the_crown(client):
+    page = check_page(client.get("/sign-in").text)
+    assert page.select_one(".govuk-header, .govuk-generic-header").get_text(" ", strip=True).startswith("Atrocity Prevention Training")
+    assert "Beta" in page.select_one(".govuk-phase-banner").text
+    assert not page.select(".govuk-footer__crown, .govuk-header__logotype-crown, svg.govuk-logo")
