@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
 
-from app.models import AuditEvent, Country, Official, Role
+from app.models import Country, Official, Role
+from app.services import lookups
 from app.models.types import today
 from app.services.audit import Actor
 from app.services.risk import AssessmentInput, at_risk_list, set_assessment
@@ -22,15 +22,11 @@ CentralAdmin = Annotated[Official, Depends(require_role(Role.CENTRAL_ADMIN))]
 AUDIT_PAGE = 50
 
 
-def _countries(session: SessionDep) -> list[Country]:
-    return list(session.exec(select(Country).order_by(Country.name)))
-
-
 def _countries_page(request: Request, session: SessionDep, *, errors: dict | None = None, values: dict | None = None,
                     status_code: int = 200) -> Response:
     context = {
         "at_risk": at_risk_list(session),
-        "countries": _countries(session),
+        "countries": lookups.countries(session),
         "errors": errors or {},
         "values": values or {},
     }
@@ -75,10 +71,8 @@ async def assess_country(request: Request, admin: CentralAdmin, session: Session
 @router.get("/audit")
 def audit_log(request: Request, admin: CentralAdmin, session: SessionDep, page: int = 1) -> Response:
     page = max(page, 1)
-    events = list(
-        session.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1))
-    )
-    context = {"events": events[:AUDIT_PAGE], "page": page, "has_next": len(events) > AUDIT_PAGE}
+    events, has_next = lookups.audit_page(session, page, AUDIT_PAGE)
+    context = {"events": events, "page": page, "has_next": has_next}
     return render(request, "admin/audit.html", context)
 
 

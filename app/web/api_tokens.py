@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
 
-from app.models import Department, Official
-from app.services import api_tokens
+from app.models import Official
+from app.services import api_tokens, lookups
 from app.services.audit import Actor
 from app.web.deps import CsrfProtected, SessionDep, central_admin
 from app.web.templating import render
@@ -23,7 +22,7 @@ def _page(request: Request, session, *, created: tuple | None = None, errors: di
           values: dict | None = None, status_code: int = 200) -> Response:
     context = {
         "tokens": api_tokens.list_tokens(session),
-        "departments": list(session.exec(select(Department).order_by(Department.code))),
+        "departments": lookups.departments(session),
         "created": created,
         "errors": errors or {},
         "values": values or {},

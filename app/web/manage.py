@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
 
-from app.models import Country, Department, Official, Requirement, Unit
+from app.models import Country, Official, Requirement
 from app.models.types import today
-from app.services import people, requirements
+from app.services import lookups, people, requirements
 from app.services.audit import Actor
 from app.services.forms import parse_date
 from app.services.scope import Scope
@@ -41,7 +40,7 @@ def _detail_page(request: Request, session, scope: Scope, official_id: int, *, e
         raise HTTPException(404) from None
     context = {
         "detail": detail,
-        "countries": list(session.exec(select(Country).order_by(Country.name))),
+        "countries": lookups.countries(session),
         "errors": errors or {},
         "values": values or {},
         "exemption_reasons": people.EXEMPTION_REASONS,
@@ -140,8 +139,8 @@ def departments(request: Request, scope: ManageScope, session: SessionDep) -> Re
 
 @router.get("/requirements")
 def requirement_list(request: Request, scope: ManageScope, session: SessionDep, library: LibraryDep) -> Response:
-    rows = list(session.exec(select(Requirement).order_by(Requirement.active.desc(), Requirement.name)))
-    departments = {str(d.id): d.code for d in session.exec(select(Department))}
+    rows = lookups.requirements(session)
+    departments = {str(d.id): d.code for d in lookups.departments(session)}
     return render(request, "manage/requirements.html", {"rows": rows, "departments": departments, "library": library,
                                                          "active_nav": "requirements"})
 
@@ -154,8 +153,8 @@ def _requirement_form(request: Request, session, library, draft, existing, *, er
         "errors": errors or {},
         "impact": impact,
         "modules": sorted(library.modules.values(), key=lambda m: m.title),
-        "departments": list(session.exec(select(Department).order_by(Department.code))),
-        "units": list(session.exec(select(Unit).order_by(Unit.department_id, Unit.full_name))),
+        "departments": lookups.departments(session),
+        "units": lookups.units(session),
         "active_nav": "requirements",
     }
     return render(request, "manage/requirement_form.html", context, status_code=status_code)

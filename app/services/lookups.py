@@ -1,0 +1,32 @@
+"""Reference lists that forms and tables show: countries, departments, units, requirements, audit events."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.models import AuditEvent, Country, Department, Requirement, Unit
+
+
+def countries(session: Session) -> list[Country]:
+    return list(session.exec(select(Country).order_by(Country.name)))
+
+
+def departments(session: Session) -> list[Department]:
+    return list(session.exec(select(Department).order_by(Department.code)))
+
+
+def units(session: Session) -> list[Unit]:
+    return list(session.exec(select(Unit).order_by(Unit.department_id, Unit.full_name)))
+
+
+def requirements(session: Session) -> list[Requirement]:
+    """Active requirements first, then by name."""
+    return list(session.exec(select(Requirement).order_by(Requirement.active.desc(), Requirement.name)))
+
+
+def audit_page(session: Session, page: int, per_page: int) -> tuple[list[AuditEvent], bool]:
+    """One page of the audit log, newest first, and whether there is a next page."""
+    rows = list(
+        session.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page + 1))
+    )
+    return rows[:per_page], len(rows) > per_page
