@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
+from importlib import resources
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
@@ -18,8 +21,8 @@ EWP_TOP = 30  # the Early Warning Project treats its top 30 as high risk
 RISK_COLUMN = re.compile(r"^risk\.(\d{4})and(\d{4})\.from(\d{4})$")
 RANK_COLUMN = re.compile(r"^rank\.(\d{4})and(\d{4})\.from(\d{4})$")
 YES, NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
-# Correlates of War keeps Yugoslavia's code for Serbia; the code list maps 345 to Yugoslavia only.
-COW_OVERRIDES = {345: "RS"}
+# Correlates of War state numbers with ISO 3166-1 alpha-2 codes; provenance and special cases in data/README.md.
+COW_STATES = "data/cow_states.csv"
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,17 @@ class Assessment:
     level: str
 
 
-def cow_to_iso2(codes: list[int]) -> dict[int, str | None]:
-    """Correlates of War state numbers to ISO 3166-1 alpha-2, from the maintained `countrycode` code list."""
-    from countrycode import countrycode
+@cache
+def cow_states() -> dict[int, str]:
+    """The shipped table of Correlates of War states: ccode to ISO 3166-1 alpha-2 (read once; the file never changes)."""
+    with resources.files("app.services").joinpath(COW_STATES).open(encoding="utf-8", newline="") as f:
+        return {int(row["ccode"]): row["iso2"] for row in csv.DictReader(f) if row["iso2"]}
 
-    found = countrycode(codes, origin="cown", destination="iso2c") if codes else []
-    return {code: COW_OVERRIDES.get(code, iso) for code, iso in zip(codes, found)}
+
+def cow_to_iso2(codes: list[int]) -> dict[int, str | None]:
+    """Correlates of War state numbers to ISO 3166-1 alpha-2; None for a code with no current state (e.g. 260, West Germany)."""
+    table = cow_states()
+    return {code: table.get(code) for code in codes}
 
 
 def date_in_name(filename: str) -> date | None:

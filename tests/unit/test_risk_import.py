@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import re
+import unicodedata
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
+import pycountry
 import pytest
 from sqlmodel import func, select
 
 from app.models import AuditEvent, CountryRiskAssessment
-from app.services.risk_import import cow_to_iso2, date_in_name, import_risk
+from app.services.risk_import import COW_STATES, cow_states, cow_to_iso2, date_in_name, import_risk
 
 EWP_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "early-warning-project"
 EWP_FILE = EWP_DIR / "final_forecasts_data_3Sep2025.csv"
+EWP_CCODES = Path(__file__).resolve().parents[1] / "fixtures" / "ewp_ccodes.csv"  # ccode, ewp_name from EWP_FILE
 EWP = "Early Warning Project Statistical Risk Assessment"
 TODAY = date(2026, 1, 15)
 
@@ -38,6 +44,71 @@ def count(session, model) -> int:
 
 def test_correlates_of_war_codes_map_to_iso():
     assert cow_to_iso2([775, 490, 679, 345, 2]) == {775: "MM", 490: "CD", 679: "YE", 345: "RS", 2: "US"}
+
+
+def test_the_cow_table_is_complete_one_to_one_and_known_to_pycountry():
+    with resources.files("app.services").joinpath(COW_STATES).open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["ccode", "cow_abb", "cow_name", "iso2"]
+    ccodes, iso2s = [int(r["ccode"]) for r in rows], [r["iso2"] for r in rows]
+    assert len(rows) >= 195 and len(set(ccodes)) == len(ccodes) and len(set(iso2s)) == len(iso2s)
+    assert all(re.fullmatch(r"[A-Z]{2}", code) for code in iso2s)
+    # Kosovo's XK is a user-assigned code, not in ISO 3166-1 or pycountry: the importer skips it (no Country row).
+    assert [code for code in iso2s if pycountry.countries.get(alpha_2=code) is None] == ["XK"]
+    assert cow_states() == dict(zip(ccodes, iso2s))
+
+
+def test_well_known_cow_codes():
+    assert cow_to_iso2([2, 200, 365, 710, 625, 626, 490, 775, 345, 347, 255, 679, 816, 713]) == {
+        2: "US", 200: "GB", 365: "RU", 710: "CN", 625: "SD", 626: "SS", 490: "CD", 775: "MM",
+        345: "RS", 347: "XK", 255: "DE", 679: "YE", 816: "VN", 713: "TW"}
+    # States that no longer exist, and numbers that are no state, have no ISO code.
+    assert cow_to_iso2([260, 265, 315, 678, 680, 817, 1, 999]) == dict.fromkeys([260, 265, 315, 678, 680, 817, 1, 999])
+    assert cow_to_iso2([]) == {}
+
+
+STOP = {"the", "of", "and", "republic", "democratic", "people", "s", "state", "states", "federation", "islamic",
+        "united", "plurinational", "bolivarian", "province"}
+SAME_COUNTRY = {437: "Ivory Coast", 640: "Turkey", 703: "Kyrgystan"}  # Côte d'Ivoire, Türkiye, Kyrgyzstan (EWP's spelling)
+
+
+def _words(name: str) -> set[str]:
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return set(re.findall(r"[a-z]+", folded)) - STOP
+
+
+def test_every_ccode_in_the_ewp_file_maps_to_a_plausible_iso_country():
+    with EWP_CCODES.open(encoding="utf-8", newline="") as f:
+        rows = [(int(r["ccode"]), r["ewp_name"]) for r in csv.DictReader(f)]
+    assert len(rows) == 168
+    iso = cow_to_iso2([ccode for ccode, _ in rows])
+    assert all(iso[ccode] for ccode, _ in rows)
+    assert len(set(iso.values())) == len(rows)  # no two ccodes are the same country
+    assert (iso[345], iso[347]) == ("RS", "XK")
+    for ccode, name in rows:
+        country = pycountry.countries.get(alpha_2=iso[ccode])
+        if country is None:
+            assert (ccode, name, iso[ccode]) == (347, "Kosovo", "XK")
+            continue
+        known = " ".join(getattr(country, field, "") for field in ("name", "official_name", "common_name"))
+        plausible = any(a.startswith(b) or b.startswith(a) for a in _words(name) for b in _words(known) if min(len(a), len(b)) >= 4)
+        assert plausible or SAME_COUNTRY.get(ccode) == name, (ccode, name, iso[ccode], known)  # "Russia", "Russian Federation"
+
+
+@needs_ewp
+def test_every_ccode_in_the_ewp_name_sheet_maps_except_states_that_no_longer_exist():
+    with (EWP_DIR / "countrynamesheet.csv").open(encoding="utf-8", newline="") as f:
+        ccodes = {int(float(r["ccode"])) for r in csv.DictReader(f)}
+    unmapped = {ccode for ccode, code in cow_to_iso2(sorted(ccodes)).items() if code is None}
+    assert unmapped == {265, 315, 678, 680, 817}  # East Germany, Czechoslovakia, the two Yemens, South Vietnam
+
+
+@needs_ewp
+def test_the_ccode_fixture_is_the_published_ewp_file():
+    with EWP_FILE.open(encoding="utf-8", newline="") as f:
+        published = [(str(int(float(r["ccode"]))), r["ewp_name"]) for r in csv.DictReader(f)]
+    with EWP_CCODES.open(encoding="utf-8", newline="") as f:
+        assert [(r["ccode"], r["ewp_name"]) for r in csv.DictReader(f)] == published
 
 
 def test_publication_date_from_the_file_name():
