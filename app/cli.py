@@ -60,6 +60,8 @@ def serve(
         reload=reload,
         log_level=settings.log_level,
         proxy_headers=True,
+        # SIGTERM: stop accepting, let requests in flight finish for this long, then close whatever is left.
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
 
 
@@ -355,3 +357,7 @@ def snapshot(
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

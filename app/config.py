@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app import PROJECT_ROOT
+from app.db import DatabaseLimits
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 
@@ -41,6 +42,26 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `aptrain serve` listens on")
     port: int = Field(8000, description="Port `aptrain serve` listens on")
     log_level: str = Field("info", description="Logging level: debug, info, warning, error")
+    db_busy_timeout_seconds: float = Field(
+        5.0, gt=0, le=60,
+        description="SQLite: how long a write waits for the database lock before the request answers 503",
+    )
+    db_lock_timeout_ms: int = Field(
+        5000, ge=100, description="PostgreSQL lock_timeout: a wait for a row or table lock longer than this answers 503"
+    )
+    db_statement_timeout_ms: int = Field(
+        30000, ge=1000, description="PostgreSQL statement_timeout: a statement running longer than this is cancelled (503)"
+    )
+    db_idle_in_transaction_timeout_ms: int = Field(
+        60000, ge=1000,
+        description="PostgreSQL idle_in_transaction_session_timeout: a transaction left idle this long is ended",
+    )
+    db_pool_timeout_seconds: float = Field(
+        5.0, gt=0, le=60, description="How long a request waits for a free database connection before answering 503"
+    )
+    shutdown_timeout_seconds: int = Field(
+        10, ge=1, description="On SIGTERM, `aptrain serve` waits this long for requests in flight, then stops"
+    )
 
     @model_validator(mode="after")
     def _fail_closed(self) -> "Settings":
@@ -66,6 +87,16 @@ class Settings(BaseSettings):
     @property
     def cookies_secure(self) -> bool:
         return self.secure_cookies if self.secure_cookies is not None else self.environment == "production"
+
+    @property
+    def database_limits(self) -> DatabaseLimits:
+        return DatabaseLimits(
+            busy_timeout=self.db_busy_timeout_seconds,
+            lock_timeout_ms=self.db_lock_timeout_ms,
+            statement_timeout_ms=self.db_statement_timeout_ms,
+            idle_in_transaction_timeout_ms=self.db_idle_in_transaction_timeout_ms,
+            pool_timeout=self.db_pool_timeout_seconds,
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,39 +1,129 @@
-"""The database engine and sessions: SQLite (WAL) by default, PostgreSQL by URL."""
+"""The database engine and sessions: SQLite (WAL) by default, PostgreSQL by URL.
+
+Every wait is bounded, so a busy database answers 503 promptly instead of hanging:
+- SQLite allows one writer at a time. A transaction that will write starts with `BEGIN IMMEDIATE`,
+  taking the write lock up front (waiting at most the busy timeout), so it can never fail half-way when
+  a read upgrades to a write; reads never wait for writers (WAL).
+- PostgreSQL connections carry `lock_timeout`, `statement_timeout` and
+  `idle_in_transaction_session_timeout`.
+- A request waits at most `pool_timeout` for a free connection.
+`is_busy(exc)` says whether an error is one of those bounded waits running out (the web layer answers 503).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+log = logging.getLogger("aptrain")
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+# Execution option naming a transaction that will write (SQLite: BEGIN IMMEDIATE).
+WRITE_OPTION = "aptrain_write"
+# Seconds a client is asked to wait after a 503 for a busy database.
+RETRY_AFTER = "2"
+# PostgreSQL SQLSTATEs of a bounded wait that ran out: lock_timeout, statement_timeout, idle-in-transaction.
+_PG_BUSY = {"55P03", "57014", "25P03"}
+
+
+@dataclass(frozen=True)
+class DatabaseLimits:
+    busy_timeout: float = 5.0  # seconds (SQLite)
+    lock_timeout_ms: int = 5000  # PostgreSQL
+    statement_timeout_ms: int = 30000
+    idle_in_transaction_timeout_ms: int = 60000
+    pool_timeout: float = 5.0  # seconds to wait for a pooled connection
+
+
+def make_engine(url: str, limits: DatabaseLimits | None = None) -> Engine:
+    """An engine for `url` whose every wait is bounded by `limits`."""
+    limits = limits or DatabaseLimits()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        return _sqlite_engine(url, limits)
+    options = (
+        f"-c lock_timeout={limits.lock_timeout_ms} -c statement_timeout={limits.statement_timeout_ms} "
+        f"-c idle_in_transaction_session_timeout={limits.idle_in_transaction_timeout_ms}"
+    )
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=limits.pool_timeout,
+        connect_args={"options": options, "connect_timeout": 10},
+    )
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
 
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+def _sqlite_engine(url: str, limits: DatabaseLimits) -> Engine:
+    engine = create_engine(
+        url,
+        pool_timeout=limits.pool_timeout,
+        connect_args={"check_same_thread": False, "timeout": limits.busy_timeout},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(limits.busy_timeout * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection) -> None:
+        # A transaction that will write takes the write lock at once. Others keep the driver's own way:
+        # each read sees the latest commit (as PostgreSQL's READ COMMITTED does) and a stray write begins
+        # its own transaction just before it, so no read snapshot is ever held while waiting for the lock.
+        if connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error. `write=False` for a transaction that
+    only reads (on SQLite it then never waits for, nor blocks, a writer)."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except Exception:
             session.rollback()
             raise
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether `error` is a bounded wait running out: the SQLite lock, a PostgreSQL lock or statement
+    timeout, or no pooled connection in time. Such a request is answered 503 with Retry-After."""
+    if isinstance(error, sa_exc.TimeoutError):  # the connection pool
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        original = error.orig
+        if getattr(original, "sqlstate", None) in _PG_BUSY:
+            return True
+        message = str(original).lower()
+        return "database is locked" in message or "database is busy" in message
+    return False
+
+
+def write_if_free(engine: Engine, write: Callable[[Session], object]) -> bool:
+    """A small bookkeeping write (a last-seen time) in its own short transaction. When the database is busy
+    it is skipped, not waited for twice: the next request writes it. Returns whether it was written."""
+    try:
+        with session_scope(engine) as session:
+            write(session)
+    except (sa_exc.DBAPIError, sa_exc.TimeoutError) as error:
+        if not is_busy(error):
+            raise
+        log.info("bookkeeping write skipped: the database is busy")
+        return False
+    return True

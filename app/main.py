@@ -7,13 +7,15 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import PROJECT_ROOT
 from app.config import Settings, get_settings
 from app.content.live import LiveLibrary
 from app.content.model import Library
-from app.db import make_engine
+from app.db import RETRY_AFTER, is_busy, make_engine
 from app.web import admin, auth, author, dashboards, imports, learn, manage, pages
 from app.api.app import create_api
 from app.web import api_tokens as api_tokens_web
@@ -33,7 +35,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     settings = settings or get_settings()
     app = FastAPI(title="Atrocity Prevention Training", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, settings.database_limits)
     # A ready Library (tests) is served as it is; otherwise the modules folder, re-read on change if asked.
     app.state.library = library if library is not None else LiveLibrary(settings.modules_dir, reload=bool(settings.reload_modules))
 
@@ -88,6 +90,17 @@ def _add_error_pages(app: FastAPI) -> None:
         if exc.status_code in (403, 404, 405):
             return _error_page(request, exc.status_code)
         return _error_page(request, 500)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def _database(request: Request, exc: Exception) -> Response:
+        if not is_busy(exc):
+            return await _server_error(request, exc)
+        # A bounded wait ran out (SQLite lock, PostgreSQL lock or statement timeout, connection pool).
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        response = _error_page(request, 503)
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
 
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> Response:

@@ -7,10 +7,14 @@ viewer or client generator at the JSON instead.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.engine import Engine
 
 from app.api import routes
+from app.db import RETRY_AFTER, is_busy
 
 DESCRIPTION = """Compliance figures and assignments for departmental HR and BI systems.
 
@@ -29,4 +33,13 @@ def create_api(engine: Engine) -> FastAPI:
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     api.state.engine = engine
     api.include_router(routes.router)
+
+    @api.exception_handler(DBAPIError)
+    @api.exception_handler(SQLAlchemyTimeoutError)
+    async def _busy(_request: Request, exc: Exception) -> JSONResponse:
+        if not is_busy(exc):
+            raise exc
+        return JSONResponse({"detail": "The service is busy: try again in a few seconds"}, status_code=503,
+                            headers={"Retry-After": RETRY_AFTER})
+
     return api

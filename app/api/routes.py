@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Literal
@@ -15,7 +14,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.api.schemas import AssignmentOut, AssignmentPage, Figures, Group, Problem, Summary
-from app.db import session_scope
+from app.db import write_if_free
+from app.web.deps import get_db
 from app.models import Country, Department, Unit
 from app.models.types import today
 from app.services import api_tokens, compliance, exports
@@ -28,15 +28,10 @@ bearer = HTTPBearer(auto_error=False, description="An API token issued by a cent
 router = APIRouter(responses=ERRORS)
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.engine) as session:
-        yield session
-
-
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def token_scope(session: DbDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Scope:
+def token_scope(request: Request, session: DbDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Scope:
     """The scope of the bearer token; cookies are never looked at, so a browser session cannot call the API."""
     unauthorised = HTTPException(401, "A valid API token is required: Authorization: Bearer apt_…",
                                  headers={"WWW-Authenticate": "Bearer"})
@@ -45,6 +40,9 @@ def token_scope(session: DbDep, credentials: Annotated[HTTPAuthorizationCredenti
     token = api_tokens.authenticate(session, credentials.credentials.strip())
     if token is None:
         raise unauthorised
+    if api_tokens.use_due(token):
+        # Its own short write transaction, so the request's own stays read-only.
+        write_if_free(request.app.state.engine, lambda writer: api_tokens.record_use(writer, token.id))
     return api_tokens.scope_of(token, api_tokens.describe(session, token))
 
 

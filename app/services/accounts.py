@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.models import Official, UserSession
@@ -67,7 +68,8 @@ class SignedIn:
 def resolve_session(
     session: Session, token: str | None, *, idle: timedelta, absolute: timedelta, now: datetime | None = None
 ) -> SignedIn | None:
-    """The signed-in official for a cookie token, or None when missing, revoked, idle or too old."""
+    """The signed-in official for a cookie token, or None when missing, revoked, idle or too old.
+    Reads only: a session past its timeouts stays refused by its own timestamps."""
     if not token:
         return None
     now = now or utcnow()
@@ -75,16 +77,26 @@ def resolve_session(
     if user_session is None or user_session.revoked_at is not None:
         return None
     if now - user_session.last_seen_at > idle or now - user_session.created_at > absolute:
-        user_session.revoked_at = now
-        session.add(user_session)
         return None
     official = session.get(Official, user_session.official_id)
     if official is None or not official.active:
         return None
-    if now - user_session.last_seen_at > _TOUCH_EVERY:
-        user_session.last_seen_at = now
-        session.add(user_session)
     return SignedIn(official=official, user_session=user_session)
+
+
+def seen_due(found: SignedIn, now: datetime | None = None) -> bool:
+    """Whether the session's last-seen time is old enough to write again (at most once a minute)."""
+    return (now or utcnow()) - found.user_session.last_seen_at > _TOUCH_EVERY
+
+
+def record_seen(session: Session, user_session_id: int, now: datetime | None = None) -> None:
+    """Note that a session was used: one short UPDATE, a no-op if another request just did it."""
+    now = now or utcnow()
+    session.execute(
+        update(UserSession)
+        .where(UserSession.id == user_session_id, UserSession.last_seen_at < now - _TOUCH_EVERY)
+        .values(last_seen_at=now)
+    )
 
 
 def revoke_session(session: Session, token: str | None) -> None:

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
 from app.models import ApiToken, Department, Unit
@@ -69,19 +69,30 @@ def create(session: Session, actor: Actor, name: str, *, everything: bool = Fals
     return token, secret
 
 
-def authenticate(session: Session, secret: str, now: datetime | None = None) -> ApiToken | None:
-    """The live token matching `secret`, or None (unknown or revoked); notes when it was last used."""
+def authenticate(session: Session, secret: str) -> ApiToken | None:
+    """The live token matching `secret`, or None (unknown or revoked). Reads only: see `record_use`."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     digest = hash_token(secret)
     token = session.execute(select(ApiToken).where(ApiToken.token_hash == digest)).scalar()
     if token is None or not hmac.compare_digest(token.token_hash, digest) or token.revoked_at is not None:
         return None
-    now = now or utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
-        token.last_used_at = now
-        session.add(token)
     return token
+
+
+def use_due(token: ApiToken, now: datetime | None = None) -> bool:
+    """Whether the token's last use is old enough to write again (at most once a minute)."""
+    return token.last_used_at is None or (now or utcnow()) - token.last_used_at >= TOUCH_EVERY
+
+
+def record_use(session: Session, token_id: int, now: datetime | None = None) -> None:
+    """Note when a token was last used: one short UPDATE, a no-op if another request just did it."""
+    now = now or utcnow()
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_EVERY))
+        .values(last_used_at=now)
+    )
 
 
 def revoke(session: Session, actor: Actor, token_id: int) -> ApiToken | None:

@@ -88,6 +88,9 @@ def get_attempt(session: Session, official: Official, attempt_id: int) -> Attemp
 
 def start_attempt(session: Session, official: Official, module: Module) -> Attempt:
     """Resume the open attempt, or start a new one at the module's first scene."""
+    # One start at a time per official (a double click, two tabs): PostgreSQL locks the official's row
+    # until commit; SQLite's write transactions (BEGIN IMMEDIATE) are already one at a time.
+    session.exec(select(Official.id).where(Official.id == official.id).with_for_update())
     existing = open_attempt(session, official.id, module.id)
     if existing is not None:
         return existing

@@ -13,7 +13,7 @@ from app.services import lookups
 from app.models.types import today
 from app.services.audit import Actor
 from app.services.risk import AssessmentInput, at_risk_list, set_assessment
-from app.web.deps import CsrfProtected, SessionDep, require_role
+from app.web.deps import CsrfProtected, FormDep, SessionDep, require_role
 from app.services.forms import parse_date
 from app.web.templating import render
 
@@ -39,8 +39,7 @@ def countries(request: Request, admin: CentralAdmin, session: SessionDep) -> Res
 
 
 @router.post("/countries/assessments", dependencies=[CsrfProtected])
-async def assess_country(request: Request, admin: CentralAdmin, session: SessionDep) -> Response:
-    form = await request.form()
+def assess_country(request: Request, form: FormDep, admin: CentralAdmin, session: SessionDep) -> Response:
     values = {key: str(form.get(key, "")).strip() for key in ("country", "at_risk", "source", "edition", "assessed_on", "level")}
     errors: dict[str, str] = {}
     if session.get(Country, values["country"]) is None:

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.models import Official
 from app.services import api_tokens, lookups
 from app.services.audit import Actor
-from app.web.deps import CsrfProtected, SessionDep, central_admin
+from app.web.deps import CsrfProtected, FormDep, SessionDep, central_admin
 from app.web.templating import render
 
 router = APIRouter(prefix="/admin/api-tokens")
@@ -37,8 +37,7 @@ def token_list(request: Request, admin: CentralAdmin, session: SessionDep) -> Re
 
 
 @router.post("", dependencies=[CsrfProtected])
-async def create_token(request: Request, admin: CentralAdmin, session: SessionDep) -> Response:
-    form = await request.form()
+def create_token(request: Request, form: FormDep, admin: CentralAdmin, session: SessionDep) -> Response:
     values = {key: str(form.get(key, "")).strip() for key in ("name", "scope", "department", "unit")}
     errors = {}
     if not values["name"]:

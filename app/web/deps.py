@@ -11,14 +11,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.config import Settings
 from app.content.live import LiveLibrary
 from app.content.model import Library
-from app.db import session_scope
+from app.db import session_scope, write_if_free
 from app.models import Official, Role
-from app.services.accounts import SignedIn, resolve_session
+from app.services.accounts import SignedIn, record_seen, resolve_session, seen_due
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = "aptrain_session"
 CSRF_COOKIE = "aptrain_csrf"
 CSRF_FIELD = "csrf_token"
@@ -48,11 +50,21 @@ def get_library(request: Request) -> Library:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.engine) as session:
+    """The request's session: a write transaction for POST and the like (on SQLite `BEGIN IMMEDIATE`, so it
+    waits for the lock up front, boundedly), a read-only one for GET. It commits before the response leaves."""
+    with session_scope(request.app.state.engine, write=request.method not in SAFE_METHODS) as session:
         yield session
 
 
+async def parsed_form(request: Request) -> FormData:
+    """The request's form fields. Reading the body is the only await here: no database on the event loop."""
+    if request.method in SAFE_METHODS:
+        return FormData()
+    return await request.form()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+FormDep = Annotated[FormData, Depends(parsed_form)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 # scope="function": commit before the response leaves, so a redirect never outruns its data.
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
@@ -73,14 +85,19 @@ def anonymous_csrf_token(request: Request, settings: Settings) -> str:
     return hmac.new(key, seed.encode(), hashlib.sha256).hexdigest()
 
 
-def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> SignedIn | None:
-    """Who is signed in (or None); also sets the CSRF token every template puts in its forms."""
-    found = resolve_session(
-        session,
-        request.cookies.get(SESSION_COOKIE),
-        idle=timedelta(minutes=settings.session_idle_minutes),
-        absolute=timedelta(hours=settings.session_absolute_hours),
-    )
+def signed_in(request: Request, settings: SettingsDep) -> SignedIn | None:
+    """Who is signed in (or None); also sets the CSRF token every template puts in its forms.
+    Its own short transactions: a read, and at most once a minute a one-row write of the last-seen time."""
+    engine = request.app.state.engine
+    with session_scope(engine, write=False) as session:
+        found = resolve_session(
+            session,
+            request.cookies.get(SESSION_COOKIE),
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+        )
+    if found is not None and seen_due(found):
+        write_if_free(engine, lambda session: record_seen(session, found.user_session.id))
     request.state.signed_in = Viewer(found.official.full_name, found.official.role_set) if found else None
     request.state.csrf_token = found.user_session.csrf_token if found else anonymous_csrf_token(request, settings)
     return found
@@ -109,13 +126,12 @@ def require_role(role: Role):
     return check
 
 
-async def verify_csrf(request: Request, found: SignedInDep, settings: SettingsDep) -> None:
+def verify_csrf(request: Request, found: SignedInDep, settings: SettingsDep, form: FormDep) -> None:
     """Every state-changing request carries the token, as a form field or the htmx header."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    if request.method in SAFE_METHODS:
         return
     sent = request.headers.get(CSRF_HEADER)
     if not sent:
-        form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     expected = found.user_session.csrf_token if found else anonymous_csrf_token(request, settings)

@@ -15,7 +15,7 @@ from app.services.audit import Actor
 from app.services.forms import parse_date
 from app.services.risk_import import import_risk
 from app.services.roster import import_roster
-from app.web.deps import CsrfProtected, SessionDep, central_admin
+from app.web.deps import CsrfProtected, FormDep, SessionDep, central_admin
 from app.web.templating import render
 
 router = APIRouter(prefix="/admin/imports")
@@ -35,9 +35,8 @@ def imports(request: Request, admin: CentralAdmin) -> Response:
 
 
 @router.post("", dependencies=[CsrfProtected])
-async def run_import(request: Request, admin: CentralAdmin, session: SessionDep) -> Response:
+def run_import(request: Request, form: FormDep, admin: CentralAdmin, session: SessionDep) -> Response:
     """Check the file (a dry run). With `apply` and the fingerprint of the checked file, import it."""
-    form = await request.form()
     values = {k: str(form.get(k, "")).strip() for k in ("kind", "source", "top", "edition", "assessed_on", "full", "checked_sha")}
     upload = form.get("file")
     errors: dict[str, str] = {}
@@ -45,7 +44,7 @@ async def run_import(request: Request, admin: CentralAdmin, session: SessionDep)
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors["file"] = "Choose a CSV file to upload"
     else:
-        data = await upload.read(MAX_UPLOAD + 1)
+        data = upload.file.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
             errors["file"] = "The file must be smaller than 50 MB"
         elif not data.strip():

@@ -10,7 +10,7 @@ from app.models import Attempt, AttemptState, Official
 from app.models.types import today
 from app.services import catalogue, player
 from app.services.results import result_of
-from app.web.deps import CsrfProtected, CurrentOfficial, LibraryDep, SessionDep
+from app.web.deps import CsrfProtected, CurrentOfficial, FormDep, LibraryDep, SessionDep
 from app.web.templating import render, wants_fragment
 
 router = APIRouter()
@@ -113,11 +113,10 @@ def show_attempt(
 
 
 @router.post("/attempts/{attempt_id}/choice", dependencies=[CsrfProtected])
-async def make_choice(
-    request: Request, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+def make_choice(
+    request: Request, form: FormDep, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
-    form = await request.form()
     step, scene_id, choice_id = _int(form.get("step")), str(form.get("scene", "")), str(form.get("choice", ""))
     if not choice_id and attempt.step == step and attempt.state == AttemptState.SCENE:
         errors = {"choice": "Select what you would do"}
@@ -127,21 +126,19 @@ async def make_choice(
 
 
 @router.post("/attempts/{attempt_id}/continue", dependencies=[CsrfProtected])
-async def proceed(
-    request: Request, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+def proceed(
+    request: Request, form: FormDep, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
-    form = await request.form()
     player.proceed(session, attempt, module, step=_int(form.get("step")))
     return _to_attempt(attempt, request, module)
 
 
 @router.post("/attempts/{attempt_id}/answers", dependencies=[CsrfProtected])
-async def submit_answers(
-    request: Request, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+def submit_answers(
+    request: Request, form: FormDep, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
-    form = await request.form()
     answers = {q.id: {str(v) for v in form.getlist(f"q-{q.id}")} for q in module.questions}
     outcome = player.answer(session, attempt, module, step=_int(form.get("step")), answers=answers)
     if outcome.missing:

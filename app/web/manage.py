@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from app.models import Country, Official, Requirement
 from app.models.types import today
@@ -13,7 +14,7 @@ from app.services import lookups, people, requirements
 from app.services.audit import Actor
 from app.services.forms import parse_date
 from app.services.scope import Scope
-from app.web.deps import CsrfProtected, CurrentOfficial, LibraryDep, SessionDep, central_admin, manager_scope
+from app.web.deps import CsrfProtected, FormDep, CurrentOfficial, LibraryDep, SessionDep, central_admin, manager_scope
 from app.web.templating import render
 
 router = APIRouter(prefix="/manage")
@@ -55,15 +56,14 @@ def official(request: Request, official_id: int, scope: ManageScope, session: Se
     return _detail_page(request, session, scope, official_id)
 
 
-async def _form(request: Request, *names: str) -> dict[str, str]:
-    form = await request.form()
+def _form(form: FormData, *names: str) -> dict[str, str]:
     return {name: str(form.get(name, "")).strip() for name in names}
 
 
 @router.post("/officials/{official_id}/postings", dependencies=[CsrfProtected])
-async def add_posting(request: Request, official_id: int, scope: ManageScope, official: CurrentOfficial,
+def add_posting(request: Request, form: FormDep, official_id: int, scope: ManageScope, official: CurrentOfficial,
                       session: SessionDep) -> Response:
-    values = await _form(request, "country", "post", "start_on", "end_on")
+    values = _form(form, "country", "post", "start_on", "end_on")
     errors = {}
     if session.get(Country, values["country"]) is None:
         errors["country"] = "Select the country of the posting"
@@ -87,9 +87,9 @@ async def add_posting(request: Request, official_id: int, scope: ManageScope, of
 
 
 @router.post("/postings/{posting_id}/end", dependencies=[CsrfProtected])
-async def end_posting(request: Request, posting_id: int, scope: ManageScope, official: CurrentOfficial,
+def end_posting(request: Request, form: FormDep, posting_id: int, scope: ManageScope, official: CurrentOfficial,
                       session: SessionDep) -> Response:
-    values = await _form(request, "official_id", "end_on")
+    values = _form(form, "official_id", "end_on")
     official_id = int(values["official_id"]) if values["official_id"].isdigit() else 0
     end_on = parse_date(values["end_on"])
     try:
@@ -103,11 +103,11 @@ async def end_posting(request: Request, posting_id: int, scope: ManageScope, off
 
 
 @router.post("/assignments/{assignment_id}/{kind}", dependencies=[CsrfProtected])
-async def grant(request: Request, assignment_id: int, kind: str, scope: ManageScope, official: CurrentOfficial,
+def grant(request: Request, form: FormDep, assignment_id: int, kind: str, scope: ManageScope, official: CurrentOfficial,
                 session: SessionDep) -> Response:
     if kind not in ("extensions", "exemptions"):
         raise HTTPException(404)
-    values = await _form(request, "official_id", "reason", "comment", "until")
+    values = _form(form, "official_id", "reason", "comment", "until")
     reasons = people.EXTENSION_REASONS if kind == "extensions" else people.EXEMPTION_REASONS
     prefix = "extension" if kind == "extensions" else "exemption"
     errors = {}
@@ -176,12 +176,11 @@ def edit_requirement(request: Request, requirement_id: int, admin: CentralAdmin,
 
 @router.post("/requirements", dependencies=[CsrfProtected])
 @router.post("/requirements/{requirement_id}", dependencies=[CsrfProtected])
-async def save_requirement(request: Request, admin: CentralAdmin, session: SessionDep, library: LibraryDep,
+def save_requirement(request: Request, form: FormDep, admin: CentralAdmin, session: SessionDep, library: LibraryDep,
                            requirement_id: int | None = None) -> Response:
     existing = session.get(Requirement, requirement_id) if requirement_id is not None else None
     if requirement_id is not None and existing is None:
         raise HTTPException(404)
-    form = await request.form()
     text = {k: str(form.get(k, "")) for k in ("name", "module_id", "unit_ids", "audience", "due_rule", "due_days",
                                               "due_date", "grace_days", "validity_months", "recertification_days")}
     draft = requirements.RequirementDraft(
