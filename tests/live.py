@@ -43,6 +43,7 @@ class Server:
     base_url: str
     process: subprocess.Popen
     log_path: Path
+    stopped_in: float | None = None  # seconds from SIGTERM to exit (None if it had to be killed)
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -86,8 +87,10 @@ def live_server(database_url: str, log_path: Path, *, modules_dir: Path | None =
         yield server
     finally:
         process.send_signal(signal.SIGTERM)
+        stopping = time.monotonic()
         try:
             process.wait(timeout=20)
+            server.stopped_in = time.monotonic() - stopping
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

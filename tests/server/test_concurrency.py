@@ -139,6 +139,7 @@ def test_many_learners_at_once_answer_promptly_and_record_everything_once(databa
         assert not any(t.is_alive() for t in threads), "a learner was still waiting after 5 minutes"
         log = server.log()
 
+    assert server.stopped_in is not None and server.stopped_in < 15, "SIGTERM did not stop the server in time"
     statuses = Counter(t.status for t in recorder.timings)
     assert not recorder.failures, "\n".join(recorder.failures) + "\n" + log[-3000:]
     assert not [s for s in statuses if s == 0 or s >= 500], f"statuses {statuses}\n{log[-3000:]}"

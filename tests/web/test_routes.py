@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Mount
 
-from app.web.deps import current_official, verify_csrf
+from app.web.deps import current_official, get_db, parsed_form, verify_csrf
 from tests.conftest import check_page
 from tests.factories import PASSWORD, make_official
 
@@ -38,6 +40,33 @@ def test_every_state_changing_route_checks_csrf(app):
     for route in routes(app):
         if route.methods & {"POST", "PUT", "PATCH", "DELETE"}:
             assert verify_csrf in _calls(route.dependant), f"{route.path} has no CSRF check"
+
+
+def _dependants(dependant):
+    yield dependant
+    for sub in dependant.dependencies:
+        yield from _dependants(sub)
+
+
+def _is_coroutine(call) -> bool:
+    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(getattr(call, "__call__", None))
+
+
+def test_no_route_or_dependency_runs_database_work_on_the_event_loop(app):
+    """One rule: route handlers and their dependencies are plain `def`, so FastAPI runs them in the thread
+    pool and a request waiting for a lock never stops the others. The only coroutines read the request
+    (its form body, its Authorization header) and touch no database."""
+    from app.api.routes import bearer
+
+    allowed = {parsed_form, bearer}
+    api = next(m.app for m in app.routes if isinstance(m, Mount) and m.path == "/api/v1")
+    everything = routes(app) + [c.route for c in iter_route_contexts(api.routes) if isinstance(c.route, APIRoute)]
+    assert any(r.path.startswith("/assignments") for r in everything), "the API's routes were not walked"
+    for route in everything:
+        for dependant in _dependants(route.dependant):
+            if _is_coroutine(dependant.call):
+                assert dependant.call in allowed, f"{route.path}: {dependant.call} is async; make it a plain def"
+                assert get_db not in _calls(dependant), f"{route.path}: an async dependency uses the database"
 
 
 def test_urls_are_kebab_case(app):
