@@ -28,8 +28,7 @@ import httpx
 
 from app import PROJECT_ROOT
 from app.content.model import Module
-
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+from tests.conftest import TEST_SECRET
 
 
 def free_port() -> int:

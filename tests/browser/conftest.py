@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from app import PROJECT_ROOT
 from app.cli import upgrade_database
 from app.db import make_engine, session_scope
 from app.services.demo import seed_demo
-from tests.conftest import PG_URL, TEST_SECRET, create_postgres_database, drop_postgres_database
+from tests.conftest import PG_URL, create_postgres_database, drop_postgres_database
+from tests.live import live_server as start_server
 
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
 
@@ -54,12 +49,6 @@ def _browser_database(tmp_path_factory) -> str:
     return create_postgres_database(PG_URL, f"browser{os.getpid()}")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     database_url = _browser_database(tmp_path_factory)
@@ -68,39 +57,8 @@ def live_server(tmp_path_factory):
     with session_scope(engine) as session:
         seed_demo(session)
     engine.dispose()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "APTRAIN_ENVIRONMENT": "test",
-        "APTRAIN_SECRET_KEY": TEST_SECRET,
-        "APTRAIN_DATABASE_URL": database_url,
-        "APTRAIN_MODULES_DIR": str(PROJECT_ROOT / "modules"),
-    }
-    log = open(tmp_path_factory.mktemp("server") / "server.log", "w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            log.seek(0)
-            pytest.fail("the live server did not start:\n" + log.read())
-        time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    with start_server(database_url, tmp_path_factory.mktemp("server") / "server.log") as server:
+        yield server.base_url
     if PG_URL:
         drop_postgres_database(PG_URL, database_url)
 
