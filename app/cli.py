@@ -62,6 +62,9 @@ def serve(
         proxy_headers=True,
         # SIGTERM: stop accepting, let requests in flight finish for this long, then close whatever is left.
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        # Longer than a load balancer's idle timeout (commonly 60 s), so the proxy, not this server, closes
+        # idle connections: otherwise a request sent just as the server closes one is lost (seen at 5 s).
+        timeout_keep_alive=75,
     )
 
 

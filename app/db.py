@@ -13,6 +13,8 @@ Every wait is bounded, so a busy database answers 503 promptly instead of hangin
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from sqlmodel import Session, create_engine
 
 log = logging.getLogger("aptrain")
 
+_GATE_HELD = "aptrain_write_gate"
 # Execution option naming a transaction that will write (SQLite: BEGIN IMMEDIATE).
 WRITE_OPTION = "aptrain_write"
 # Seconds a client is asked to wait after a 503 for a busy database.
@@ -63,6 +66,9 @@ def make_engine(url: str, limits: DatabaseLimits | None = None) -> Engine:
 def _sqlite_engine(url: str, limits: DatabaseLimits) -> Engine:
     engine = create_engine(
         url,
+        # As many connections as the thread pool has threads (40): readers never wait for one another.
+        pool_size=10,
+        max_overflow=30,
         pool_timeout=limits.pool_timeout,
         connect_args={"check_same_thread": False, "timeout": limits.busy_timeout},
     )
@@ -76,14 +82,33 @@ def _sqlite_engine(url: str, limits: DatabaseLimits) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(limits.busy_timeout * 1000)}")
         cursor.close()
 
+    # One writer at a time in this process, woken in turn when the last one is done, rather than left to
+    # SQLite's sleep-and-retry, which lets newcomers overtake a writer that has waited longest.
+    gate = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection) -> None:
         # A transaction that will write takes the write lock at once. Others keep the driver's own way:
         # each read sees the latest commit (as PostgreSQL's READ COMMITTED does) and a stray write begins
         # its own transaction just before it, so no read snapshot is ever held while waiting for the lock.
-        if connection.get_execution_options().get(WRITE_OPTION, False):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not connection.get_execution_options().get(WRITE_OPTION, False):
+            return
+        if not gate.acquire(timeout=limits.busy_timeout):
+            raise sa_exc.OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+        connection.info[_GATE_HELD] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # other processes: SQLite's own busy timeout
+        except BaseException:
+            _open_gate(connection.info)
+            raise
 
+    def _open_gate(info: dict) -> None:
+        if info.pop(_GATE_HELD, False):
+            gate.release()
+
+    # The transaction is over once its connection is back in the pool (committed or rolled back).
+    event.listen(engine, "checkin", lambda _dbapi, record: _open_gate(record.info))
+    event.listen(engine, "invalidate", lambda _dbapi, record, _exc: _open_gate(record.info))
     return engine
 
 

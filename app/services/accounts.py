@@ -29,9 +29,14 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def authenticate(session: Session, email: str, password: str) -> Official | None:
-    """The active official with this email and password, or None."""
-    official = session.exec(select(Official).where(Official.email == normalise_email(email))).first()
+def find_account(session: Session, email: str) -> Official | None:
+    """The official with this email (any state), for a password check."""
+    return session.exec(select(Official).where(Official.email == normalise_email(email))).first()
+
+
+def check_password(official: Official | None, password: str) -> Official | None:
+    """`official` if active and the password is theirs, else None. Pure CPU (argon2): call it holding no
+    database connection. An unknown email costs the same time as a wrong password."""
     if official is None or not official.password_hash:
         _hasher.verify(password, _DUMMY_HASH)
         return None

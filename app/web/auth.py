@@ -7,8 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.services.accounts import authenticate, revoke_session, start_session
-from app.web.deps import SESSION_COOKIE, CsrfProtected, SessionDep, SettingsDep, SignedInDep, signed_in
+from app.services.accounts import check_password, find_account, revoke_session, start_session
+from app.web.deps import (
+    SESSION_COOKIE,
+    CsrfProtected,
+    SessionDep,
+    SettingsDep,
+    SignedInDep,
+    TransactionsDep,
+    signed_in,
+)
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(signed_in)])
@@ -31,7 +39,7 @@ def sign_in_form(request: Request, found: SignedInDep, next: str | None = None, 
 @router.post("/sign-in", dependencies=[CsrfProtected])
 def sign_in(
     request: Request,
-    session: SessionDep,
+    transactions: TransactionsDep,
     settings: SettingsDep,
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
@@ -42,14 +50,20 @@ def sign_in(
         errors["email"] = "Enter your email address"
     if not password:
         errors["password"] = "Enter your password"
-    official = authenticate(session, email, password) if not errors else None
+    official = None
+    if not errors:
+        # The password hash takes a while: it runs holding no connection and no lock.
+        with transactions.read() as session:
+            account = find_account(session, email)
+        official = check_password(account, password)
     if official is None and not errors:
         errors["email"] = "Enter a correct email address and password"
     if errors:
         context = {"next": _safe_next(next), "signed_out": False, "errors": errors, "email": email}
         return render(request, "auth/sign_in.html", context, status_code=422)
-    revoke_session(session, request.cookies.get(SESSION_COOKIE))  # no session fixation
-    token = start_session(session, official, request.headers.get("user-agent", ""))
+    with transactions.write() as session:
+        revoke_session(session, request.cookies.get(SESSION_COOKIE))  # no session fixation
+        token = start_session(session, official, request.headers.get("user-agent", ""))
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -56,6 +58,24 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+@dataclass(frozen=True)
+class Transactions:
+    """Short transactions on demand, for a handler with slow work (a password hash) that must hold no
+    connection or lock while it runs: read, do the slow part, then write briefly."""
+
+    engine: Engine
+
+    def read(self) -> AbstractContextManager[Session]:
+        return session_scope(self.engine, write=False)
+
+    def write(self) -> AbstractContextManager[Session]:
+        return session_scope(self.engine)
+
+
+def get_transactions(request: Request) -> Transactions:
+    return Transactions(request.app.state.engine)
+
+
 async def parsed_form(request: Request) -> FormData:
     """The request's form fields. Reading the body is the only await here: no database on the event loop."""
     if request.method in SAFE_METHODS:
@@ -65,6 +85,7 @@ async def parsed_form(request: Request) -> FormData:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 FormDep = Annotated[FormData, Depends(parsed_form)]
+TransactionsDep = Annotated[Transactions, Depends(get_transactions)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 # scope="function": commit before the response leaves, so a redirect never outruns its data.
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
