@@ -80,7 +80,7 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="Create the demo acco
     """Load demo data (development and test only)."""
     from app.config import get_settings
     from app.db import make_engine, session_scope
-    from app.services.demo import DEMO_PASSWORD, seed_demo
+    from app.demo.accounts import DEMO_PASSWORD, seed_demo
 
     if not demo:
         raise typer.BadParameter("say what to seed: --demo")
@@ -89,8 +89,8 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="Create the demo acco
         console.print("[red]Refusing to create demo accounts in production.[/red]")
         raise typer.Exit(2)
     from app.content import load_library
-    from app.models.types import today
-    from app.services.demo_population import place_demo_accounts, seed_population
+    from app.clock import today
+    from app.demo.population import place_demo_accounts, seed_population
 
     with session_scope(make_engine(settings.database_url)) as session:
         accounts = seed_demo(session)
@@ -290,7 +290,7 @@ def import_roster_command(
     """Officials, units, line managers and postings from an HR CSV."""
     from rich.progress import Progress
 
-    from app.services.roster import import_roster
+    from app.services.organisation.roster import import_roster
 
     with _import_session() as session, Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(f"Checking {path.name}", total=None)
@@ -313,7 +313,7 @@ def import_risk_command(
     """At-risk countries from a source's list, e.g. the Early Warning Project's published CSV."""
     from datetime import date
 
-    from app.services.risk_import import import_risk
+    from app.services.organisation.risk_import import import_risk
 
     try:
         when = date.fromisoformat(assessed_on) if assessed_on else None
@@ -339,8 +339,8 @@ def snapshot(
 
     from app.config import get_settings
     from app.db import make_engine, session_scope
-    from app.models.types import today
-    from app.services.snapshots import backfill
+    from app.clock import today
+    from app.services.compliance.snapshots import backfill
 
     def parse(text: str, option: str) -> date:
         try:

@@ -35,9 +35,9 @@ from app.content import load_library  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models import Posting  # noqa: E402
-from app.services.assignments import recompute_officials  # noqa: E402
+from app.services.organisation.assignments import recompute_officials  # noqa: E402
 from app.services.audit import Actor  # noqa: E402
-from app.services.risk import AssessmentInput, set_assessment  # noqa: E402
+from app.services.organisation.risk import AssessmentInput, set_assessment  # noqa: E402
 from bench.compliance_data import PASSWORD, generate  # noqa: E402
 
 TODAY = date(2026, 1, 15)

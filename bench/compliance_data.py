@@ -18,7 +18,7 @@ from app.models import (
     Assignment, Attempt, Completion, Country, CountryRiskAssessment, Department, Exemption, ModuleVersion, Official,
     Posting, Requirement, Unit,
 )
-from app.services.accounts import hash_password
+from app.services.accounts.sessions import hash_password
 
 PASSWORD = "bench password that is long enough"
 BATCH = 20_000
@@ -193,7 +193,7 @@ def generate(conn: Connection, officials: int, today: date, seed: int = 510) -> 
 
 
 def _add_months(day: date, months: int) -> date:
-    from app.services.status import add_months
+    from app.services.compliance.status import add_months
 
     return add_months(day, months)
 

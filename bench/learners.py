@@ -42,7 +42,7 @@ from app import PROJECT_ROOT  # noqa: E402
 from app.cli import upgrade_database  # noqa: E402
 from app.content import load_library  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.services.demo import DEMO_PASSWORD  # noqa: E402
+from app.demo.accounts import DEMO_PASSWORD  # noqa: E402
 from tests.live import Learner, StepFailed, Timing, best_answers, live_server, random_answers, seed_learners  # noqa: E402
 
 

@@ -26,8 +26,8 @@ from app.cli import upgrade_database  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.models import AuditEvent, Country, Department, Official, Posting, Unit  # noqa: E402
 from app.services.audit import Actor  # noqa: E402
-from app.services.csv_input import ImportReport, read_table  # noqa: E402
-from app.services.roster import Book, apply, check_managers, import_roster, make_plan, read_people  # noqa: E402
+from app.services.organisation.csv_input import ImportReport, read_table  # noqa: E402
+from app.services.organisation.roster import Book, apply, check_managers, import_roster, make_plan, read_people  # noqa: E402
 
 DEPARTMENTS = [("FCDO", "Foreign, Commonwealth & Development Office"), ("MOD", "Ministry of Defence"),
                ("HO", "Home Office"), ("DBT", "Department for Business and Trade"), ("CO", "Cabinet Office")]

@@ -7,7 +7,7 @@ import itertools
 from sqlmodel import Session
 
 from app.models import Official
-from app.services.accounts import hash_password
+from app.services.accounts.sessions import hash_password
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)

@@ -17,10 +17,12 @@ from app.api.schemas import AssignmentOut, AssignmentPage, Figures, Group, Probl
 from app.db import write_if_free
 from app.web.deps import get_db
 from app.models import Country, Department, Unit
-from app.models.types import today
-from app.services import api_tokens, compliance, exports
-from app.services.compliance import Counts, Filters
-from app.services.scope import Scope
+from app.clock import today
+from app.services.accounts import api_tokens
+from app.services.compliance import counts as compliance
+from app.services.compliance import exports
+from app.services.compliance.counts import Counts, Filters
+from app.services.organisation.scope import Scope
 
 MAX_LIMIT = 500
 ERRORS = {status: {"model": Problem} for status in (400, 401, 403, 404, 422)}

@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.types import UTCDateTime, utcnow
+from app.clock import utcnow
+from app.models.types import UTCDateTime
 
 
 class ModuleVersion(SQLModel, table=True):

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.types import UTCDateTime, utcnow
+from app.clock import utcnow
+from app.models.types import UTCDateTime
 
 
 class Department(SQLModel, table=True):

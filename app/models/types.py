@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def today() -> date:
-    """Today's date in UTC: the as-at date for statuses and due dates."""
-    return utcnow().date()
 
 
 class UTCDateTime(TypeDecorator):

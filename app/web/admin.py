@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.models import Country, Official, Role
-from app.services import lookups
-from app.models.types import today
+from app.services.organisation import lookups
+from app.clock import today
 from app.services.audit import Actor
-from app.services.risk import AssessmentInput, at_risk_list, set_assessment
+from app.services.organisation.risk import AssessmentInput, at_risk_list, set_assessment
 from app.web.deps import CsrfProtected, FormDep, SessionDep, require_role
 from app.services.forms import parse_date
 from app.web.templating import render

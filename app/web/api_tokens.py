@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.models import Official
-from app.services import api_tokens, lookups
+from app.services.accounts import api_tokens
+from app.services.organisation import lookups
 from app.services.audit import Actor
 from app.web.deps import CsrfProtected, FormDep, SessionDep, central_admin
 from app.web.templating import render

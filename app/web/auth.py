@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.services.accounts import check_password, find_account, revoke_session, start_session
+from app.services.accounts.sessions import check_password, find_account, revoke_session, start_session
 from app.web.deps import (
     SESSION_COOKIE,
     CsrfProtected,

@@ -8,9 +8,10 @@ from fastapi.responses import Response
 
 from app.content.model import Library, Module, Scene
 from app.models import Official, Role
-from app.services import authoring, item_analysis
-from app.services.coverage_view import coverage_matrix
-from app.services.scene_map import layout
+from app.services.authoring import modules as authoring
+from app.services.learning import item_analysis
+from app.services.authoring.coverage import coverage_matrix
+from app.services.authoring.scene_map import layout
 from app.web.deps import CurrentOfficial, Forbidden, LibraryDep, SessionDep
 from app.web.templating import render
 

@@ -9,13 +9,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.models import Official, Role
-from app.models.types import today
-from app.services import dashboards
-from app.services.dashboards import DashboardQuery, NotInScope
-from app.services.scope import Scope
-from app.services.snapshots import trend
-from app.services.status import STATUS_LABELS
-from app.services.trend_chart import trend_chart
+from app.clock import today
+from app.services.compliance import dashboards
+from app.services.compliance.dashboards import DashboardQuery, NotInScope
+from app.services.organisation.scope import Scope
+from app.services.compliance.snapshots import trend
+from app.services.compliance.status import STATUS_LABELS
+from app.services.compliance.trend import trend_chart
 from app.web.deps import CurrentOfficial, LibraryDep, SessionDep, manager_scope
 from app.web.templating import render
 

@@ -20,7 +20,7 @@ from app.content.live import LiveLibrary
 from app.content.model import Library
 from app.db import session_scope, write_if_free
 from app.models import Official, Role
-from app.services.accounts import SignedIn, record_seen, resolve_session, seen_due
+from app.services.accounts.sessions import SignedIn, record_seen, resolve_session, seen_due
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = "aptrain_session"
@@ -165,7 +165,7 @@ CsrfProtected = Depends(verify_csrf)
 
 def manager_scope(official: CurrentOfficial) -> "Scope":
     """The scope of a manager, department admin or central admin; others are refused."""
-    from app.services.scope import scope_for
+    from app.services.organisation.scope import scope_for
 
     scope = scope_for(official)
     if scope is None:

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from app.models import Official, Role
-from app.models.types import today
-from app.services import exports
-from app.services.scope import Scope
+from app.clock import today
+from app.services.compliance import exports
+from app.services.organisation.scope import Scope
 from app.web.deps import CurrentOfficial, SessionDep, manager_scope
 
 router = APIRouter(prefix="/compliance")

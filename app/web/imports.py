@@ -10,11 +10,11 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from app.models import Official
-from app.models.types import today
+from app.clock import today
 from app.services.audit import Actor
 from app.services.forms import parse_date
-from app.services.risk_import import import_risk
-from app.services.roster import import_roster
+from app.services.organisation.risk_import import import_risk
+from app.services.organisation.roster import import_roster
 from app.web.deps import CsrfProtected, FormDep, SessionDep, central_admin
 from app.web.templating import render
 

@@ -7,9 +7,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.content.model import Library, Module
 from app.models import Attempt, AttemptState, Official
-from app.models.types import today
-from app.services import catalogue, player
-from app.services.results import result_of
+from app.clock import today
+from app.services.learning import catalogue, player
+from app.services.learning.results import result_of
 from app.web.deps import CsrfProtected, CurrentOfficial, FormDep, LibraryDep, SessionDep
 from app.web.templating import render, wants_fragment
 

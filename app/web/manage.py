@@ -9,11 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from app.models import Country, Official, Requirement
-from app.models.types import today
-from app.services import lookups, people, requirements
+from app.clock import today
+from app.services.organisation import lookups, people, requirements
 from app.services.audit import Actor
 from app.services.forms import parse_date
-from app.services.scope import Scope
+from app.services.organisation.scope import Scope
 from app.web.deps import CsrfProtected, FormDep, CurrentOfficial, LibraryDep, SessionDep, central_admin, manager_scope
 from app.web.templating import render
 

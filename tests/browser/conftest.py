@@ -9,7 +9,7 @@ import pytest
 
 from app.cli import upgrade_database
 from app.db import make_engine, session_scope
-from app.services.demo import seed_demo
+from app.demo.accounts import seed_demo
 from tests.conftest import PG_URL, create_postgres_database, drop_postgres_database
 from tests.live import live_server as start_server
 

@@ -15,9 +15,9 @@ from app import PROJECT_ROOT
 from app.content import load_library
 from app.db import make_engine, session_scope
 from app.models import Assignment, Department, Official, Requirement, Unit
-from app.models.types import today
-from app.services.assignments import recompute_officials
-from app.services.snapshots import take_snapshot
+from app.clock import today
+from app.services.organisation.assignments import recompute_officials
+from app.services.compliance.snapshots import take_snapshot
 from tests.browser.journey import assert_accessible, heading, sign_in
 from tests.conftest import PG_URL
 

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, text
 from app import PROJECT_ROOT
 from app.content import load_library
 from app.db import make_engine
-from app.services.demo import DEMO_PASSWORD
+from app.demo.accounts import DEMO_PASSWORD
 from tests.live import Learner, StepFailed, Timing, best_answers, live_server, random_answers, seed_learners
 
 LEARNERS = 8

@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import select
 
 from app.models import Assignment, AuditEvent, Completion, CountryRiskAssessment, DueRule, Exemption, Extension, ModuleVersion
-from app.services import assignments
+from app.services.organisation import assignments
 from app.services.audit import Actor
-from app.services.risk import AssessmentInput, set_assessment
-from app.services.status import Status, add_months, status_at, AssignmentFacts
+from app.services.organisation.risk import AssessmentInput, set_assessment
+from app.services.compliance.status import Status, add_months, status_at, AssignmentFacts
 from tests.factories import make_department, make_official, make_posting, make_requirement, make_unit
 
 TODAY = datetime.now(timezone.utc).date()

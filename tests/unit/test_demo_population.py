@@ -9,11 +9,11 @@ from sqlmodel import select
 from app import PROJECT_ROOT
 from app.content import load_library
 from app.models import Assignment, CountryRiskAssessment, Official, Requirement
-from app.models.types import today
-from app.services.catalogue import facts_of
-from app.services.demo import seed_demo
-from app.services.demo_population import place_demo_accounts, seed_population
-from app.services.status import Status, status_at
+from app.clock import today
+from app.services.learning.catalogue import facts_of
+from app.demo.accounts import seed_demo
+from app.demo.population import place_demo_accounts, seed_population
+from app.services.compliance.status import Status, status_at
 
 
 def test_demo_population(session):

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from app.models import Attempt, AttemptEvent, AttemptState, Completion, EventKind, ModuleVersion
-from app.services import catalogue, player
+from app.services.learning import catalogue, player
 from tests.factories import make_official
 
 

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.models import AuditEvent, CountryRiskAssessment
-from app.services.risk_import import COW_STATES, cow_states, cow_to_iso2, date_in_name, import_risk
+from app.services.organisation.risk_import import COW_STATES, cow_states, cow_to_iso2, date_in_name, import_risk
 
 EWP_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "early-warning-project"
 EWP_FILE = EWP_DIR / "final_forecasts_data_3Sep2025.csv"
@@ -47,7 +47,7 @@ def test_correlates_of_war_codes_map_to_iso():
 
 
 def test_the_cow_table_is_complete_one_to_one_and_known_to_pycountry():
-    with resources.files("app.services").joinpath(COW_STATES).open(encoding="utf-8", newline="") as f:
+    with resources.files("app.services.organisation").joinpath(COW_STATES).open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["ccode", "cow_abb", "cow_name", "iso2"]
     ccodes, iso2s = [int(r["ccode"]) for r in rows], [r["iso2"] for r in rows]

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.models import AuditEvent, Department, Official, Posting, Unit
-from app.services.roster import import_roster
+from app.services.organisation.roster import import_roster
 
 TODAY = date(2026, 1, 15)
 HEADER = "email,given_name,family_name,department,unit,line_manager_email,roles,country,post,posting_start,posting_end\n"

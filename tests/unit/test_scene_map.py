@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app import PROJECT_ROOT
 from app.content import load_library
-from app.services.scene_map import NODE_HEIGHT, NODE_WIDTH, distances, layout
+from app.services.authoring.scene_map import NODE_HEIGHT, NODE_WIDTH, distances, layout
 
 
 def test_layers_follow_distance_from_the_start(test_library):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.status import AssignmentFacts, Status, add_months, expiring_soon, is_assigned, status_at
+from app.services.compliance.status import AssignmentFacts, Status, add_months, expiring_soon, is_assigned, status_at
 
 D = date(2026, 6, 1)
 

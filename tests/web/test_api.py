@@ -8,11 +8,12 @@ import pytest
 from sqlmodel import select
 
 from app.models import Assignment
-from app.models.types import today
-from app.services import api_tokens, compliance
-from app.services.assignments import recompute_officials
+from app.clock import today
+from app.services.accounts import api_tokens
+from app.services.compliance import counts as compliance
+from app.services.organisation.assignments import recompute_officials
 from app.services.audit import Actor
-from app.services.scope import Scope
+from app.services.organisation.scope import Scope
 from tests.factories import PASSWORD, make_department, make_official, make_requirement, make_unit
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from app.models import UserSession
-from app.models.types import utcnow
+from app.clock import utcnow
 from tests.conftest import check_page
 from tests.factories import PASSWORD, make_official
 

@@ -99,7 +99,7 @@ def test_the_api_keeps_answering_reads_while_a_writer_holds_the_lock(impatient_c
     """The bookkeeping write of a token's last use is skipped when busy; the read itself goes on."""
     if not database_url.startswith("sqlite"):
         pytest.skip("the SQLite write lock")
-    from app.services import api_tokens
+    from app.services.accounts import api_tokens
     from app.services.audit import Actor
 
     admin = make_official(session, roles="central-admin")

@@ -9,12 +9,12 @@ import pytest
 from sqlmodel import select
 
 from app.models import Assignment, Requirement
-from app.models.types import today
-from app.services.assignments import recompute_officials
+from app.clock import today
+from app.services.organisation.assignments import recompute_officials
 from app.services.audit import Actor
-from app.services.catalogue import facts_of
-from app.services.risk import AssessmentInput, set_assessment
-from app.services.status import expiring_soon, status_at
+from app.services.learning.catalogue import facts_of
+from app.services.organisation.risk import AssessmentInput, set_assessment
+from app.services.compliance.status import expiring_soon, status_at
 from tests.conftest import check_page
 from tests.factories import PASSWORD, make_department, make_official, make_posting, make_requirement, make_unit
 
@@ -68,7 +68,7 @@ def org(session):
 
 
 def expected(session, official_ids, on=TODAY) -> Counter:
-    """The figures for these officials, from the Python definition (app.services.status), one official at a time."""
+    """The figures for these officials, from the Python definition (app.services.compliance.status), one official at a time."""
     figures = Counter()
     rows = session.exec(select(Assignment, Requirement).join(Requirement, Requirement.id == Assignment.requirement_id)
                         .where(Assignment.official_id.in_(official_ids))).all()
@@ -239,8 +239,8 @@ def test_official_list_sorts_and_pages(client, session, org):
                        "Victor Evans", "Cleo Fox"]  # Africa Directorate, its Policy team, Europe, Operations
     by_due = listed(client, "/compliance/officials?sort=due&status=not-yet-due")
     assert by_due == ["Lars Gray", "Tendai Banda"]  # extended to 20 days; flagged today, so 30 days' grace
-    from app.services.dashboards import official_list
-    from app.services.scope import Scope
+    from app.services.compliance.dashboards import official_list
+    from app.services.organisation.scope import Scope
 
     first = official_list(session, Scope(everything=True), TODAY, per_page=3, page=1)
     last = official_list(session, Scope(everything=True), TODAY, per_page=3, page=3)
@@ -294,7 +294,7 @@ def test_filter_form_works_without_javascript_and_enhances_with_htmx(client, org
 
 
 def test_definitions_page_gives_every_definition(client, org):
-    from app.services.dashboards import DEFINITIONS, definitions
+    from app.services.compliance.dashboards import DEFINITIONS, definitions
 
     sign_in(client, org, "manager")
     page = check_page(client.get("/compliance/definitions").text)
@@ -304,7 +304,7 @@ def test_definitions_page_gives_every_definition(client, org):
 
 
 def test_each_dashboard_draws_the_trend_within_the_viewers_scope(client, session, org):
-    from app.services.snapshots import take_snapshot
+    from app.services.compliance.snapshots import take_snapshot
 
     take_snapshot(session, TODAY)
     session.commit()

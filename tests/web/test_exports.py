@@ -9,9 +9,10 @@ from types import GeneratorType
 import pytest
 from openpyxl import load_workbook
 
-from app.models.types import today
-from app.services import compliance, dashboards, exports
-from app.services.scope import Scope
+from app.clock import today
+from app.services.compliance import counts as compliance
+from app.services.compliance import dashboards, exports
+from app.services.organisation.scope import Scope
 from tests.factories import PASSWORD, make_official
 from tests.web.test_api import populate
 

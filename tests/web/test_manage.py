@@ -9,8 +9,8 @@ from bs4 import BeautifulSoup
 from sqlmodel import select
 
 from app.models import Assignment, AuditEvent, Exemption, Extension, Posting, Requirement
-from app.models.types import today
-from app.services.assignments import recompute_officials
+from app.clock import today
+from app.services.organisation.assignments import recompute_officials
 from tests.conftest import check_page
 from tests.factories import PASSWORD, make_department, make_official, make_requirement, make_unit
 
@@ -99,7 +99,7 @@ def test_manager_grants_an_extension_and_an_exemption_in_their_team(client, sess
 
 def test_adding_a_posting_to_an_at_risk_country_assigns_training(client, session, org):
     from app.services.audit import Actor
-    from app.services.risk import AssessmentInput, set_assessment
+    from app.services.organisation.risk import AssessmentInput, set_assessment
 
     set_assessment(session, Actor(None, "test"), AssessmentInput("SD", True, "EWP", "2025-26", today()), today())
     make_requirement(session, at_risk_posting=True, due_rule="posting", due_days=-14)
@@ -159,7 +159,7 @@ def test_departments_and_units_follow_scope(client, org):
 
 def test_ending_a_posting_ends_the_assignment_and_is_audited(client, session, org):
     from app.services.audit import Actor
-    from app.services.risk import AssessmentInput, set_assessment
+    from app.services.organisation.risk import AssessmentInput, set_assessment
     from tests.factories import make_posting
 
     set_assessment(session, Actor(None, "test"), AssessmentInput("SD", True, "EWP", "2025-26", today()), today())

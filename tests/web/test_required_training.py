@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 from sqlmodel import select
 
 from app.models import AuditEvent, CountryRiskAssessment, DueRule, Role
-from app.models.types import today
+from app.clock import today
 from tests.conftest import check_page
 from tests.factories import PASSWORD, make_official, make_posting, make_requirement
 

@@ -98,7 +98,7 @@ def test_every_get_page_for_a_signed_in_learner_passes_the_html_checks(client, s
 def test_an_unexpected_error_shows_the_service_problem_page(app, session, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from app.services import catalogue
+    from app.services.learning import catalogue
 
     official = make_official(session)
 

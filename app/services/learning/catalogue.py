@@ -11,7 +11,7 @@ from app.content.model import Library, Module
 from datetime import date
 
 from app.models import Assignment, Attempt, Completion, Official, Requirement
-from app.services.status import AssignmentFacts, Status, effective_due, expiring_soon, status_at
+from app.services.compliance.status import AssignmentFacts, Status, effective_due, expiring_soon, status_at
 
 
 class TrainingStatus(StrEnum):

@@ -1,7 +1,7 @@
 """Compliance counts and the officials behind them, for a scope and an as-at date, computed in SQL.
 
 The CASE expression below is DESIGN.md's definition written once for the database; it agrees with
-`app.services.status.status_at` (a test checks the two on random data). Dashboards, exports and the
+`app.services.compliance.status.status_at` (a test checks the two on random data). Dashboards, exports and the
 API all read their figures from here.
 """
 
@@ -18,8 +18,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from app.models import Assignment, Official, Posting, Requirement
-from app.services.scope import Scope
-from app.services.status import EXPIRING_SOON_DAYS, Status
+from app.services.organisation.scope import Scope
+from app.services.compliance.status import EXPIRING_SOON_DAYS, Status
 
 
 def is_assigned(on: date) -> ColumnElement[bool]:

@@ -25,10 +25,10 @@ from app.models import (
     Requirement,
     Unit,
 )
-from app.services.assignments import recompute_everyone, refresh_exemptions
+from app.services.organisation.assignments import recompute_everyone, refresh_exemptions
 from app.services.audit import Actor
-from app.services.player import ensure_module_version
-from app.services.risk import AssessmentInput, set_assessment
+from app.services.learning.player import ensure_module_version
+from app.services.organisation.risk import AssessmentInput, set_assessment
 
 EWP_SOURCE = "Early Warning Project Statistical Risk Assessment"
 EWP_EDITION = "2025-26"

@@ -1,6 +1,6 @@
 """Compliance exports (CSV and Excel), streamed in bounded memory, with the same figures as the dashboards.
 
-Every table is built from `app.services.dashboards` (the screen's own view models); the officials' list is
+Every table is built from `app.services.compliance.dashboards` (the screen's own view models); the officials' list is
 read with `yield_per` through `dashboards.iter_official_rows`, so exporting the whole civil service never
 holds more than one batch of rows in memory.
 """
@@ -19,11 +19,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.models import Assignment, Country, Department, Official, Posting, Requirement, Unit
-from app.services import compliance, dashboards
-from app.services.compliance import Counts, Filters
-from app.services.dashboards import DashboardQuery, NotInScope, UnitBreakdown
-from app.services.scope import Scope
-from app.services.status import AssignmentFacts, effective_due
+from app.services.compliance import counts as compliance
+from app.services.compliance import dashboards
+from app.services.compliance.counts import Counts, Filters
+from app.services.compliance.dashboards import DashboardQuery, NotInScope, UnitBreakdown
+from app.services.organisation.scope import Scope
+from app.services.compliance.status import AssignmentFacts, effective_due
 
 BATCH = 2000
 VIEWS = ("central", "department", "team", "officials", "units", "countries", "modules")

@@ -1,6 +1,6 @@
 """Compliance dashboards as typed view models: central, department, team and the officials behind each figure.
 
-Every figure is a SQL GROUP BY over the stored assignments (app.services.compliance); the web pages, the
+Every figure is a SQL GROUP BY over the stored assignments (app.services.compliance.counts); the web pages, the
 CSV/Excel exports and the JSON API all build on these functions, so they show the same numbers.
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from app.models import Assignment, Country, Department, Official, Posting, Requirement, Unit
-from app.services.assignments import current_risk_flags
-from app.services.compliance import (
+from app.services.organisation.assignments import current_risk_flags
+from app.services.compliance.counts import (
     Counts,
     Filters,
     assignment_query,
@@ -26,8 +26,8 @@ from app.services.compliance import (
     status_case,
     total,
 )
-from app.services.scope import Scope
-from app.services.status import EXPIRING_SOON_DAYS, STATUS_LABELS, Status
+from app.services.organisation.scope import Scope
+from app.services.compliance.status import EXPIRING_SOON_DAYS, STATUS_LABELS, Status
 
 PER_PAGE = 50
 STATUSES = ("assigned", "compliant", "overdue", "not-yet-due", "exempt", "expiring-soon")

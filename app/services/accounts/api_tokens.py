@@ -12,9 +12,9 @@ from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
 from app.models import ApiToken, Department, Unit
-from app.models.types import utcnow
+from app.clock import utcnow
 from app.services.audit import Actor, record
-from app.services.scope import Scope
+from app.services.organisation.scope import Scope
 
 TOKEN_PREFIX = "apt_"
 SHOWN_PREFIX = 12  # characters kept in clear so people can tell tokens apart: "apt_" + 8

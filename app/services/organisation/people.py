@@ -20,11 +20,11 @@ from app.models import (
     Requirement,
     Unit,
 )
-from app.services.assignments import recompute_officials, refresh_exemptions
+from app.services.organisation.assignments import recompute_officials, refresh_exemptions
 from app.services.audit import Actor, record
-from app.services.catalogue import facts_of
-from app.services.scope import Scope
-from app.services.status import Status, effective_due, expiring_soon, status_at
+from app.services.learning.catalogue import facts_of
+from app.services.organisation.scope import Scope
+from app.services.compliance.status import Status, effective_due, expiring_soon, status_at
 
 PAGE_SIZE = 25
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from datetime import date
 
-from app.services.snapshots import TREND_MONTHS, TrendPoint, months_back
+from app.services.compliance.snapshots import TREND_MONTHS, TrendPoint, months_back
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40

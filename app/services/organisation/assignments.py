@@ -28,8 +28,8 @@ from app.models import (
     Requirement,
     Unit,
 )
-from app.models.types import utcnow
-from app.services.status import add_months
+from app.clock import utcnow
+from app.services.compliance.status import add_months
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from datetime import date
 from sqlmodel import Session, select
 
 from app.models import Country, CountryRiskAssessment
-from app.models.types import utcnow
-from app.services.assignments import recompute_countries
+from app.clock import utcnow
+from app.services.organisation.assignments import recompute_countries
 from app.services.audit import Actor, record
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.models import Official, UserSession
-from app.models.types import utcnow
+from app.clock import utcnow
 
 _hasher = PasswordHash.recommended()  # argon2id
 # Checked when the email is unknown, so a wrong email costs as long as a wrong password.

@@ -12,10 +12,10 @@ from sqlalchemy import Connection, Table, bindparam, func, insert, update
 from sqlmodel import Session, select
 
 from app.models import Department, Official, Posting, Role, Unit
-from app.models.types import today as utc_today
-from app.models.types import utcnow
+from app.clock import today as utc_today
+from app.clock import utcnow
 from app.services.audit import Actor
-from app.services.csv_input import AuditBatch, CountryResolver, CsvTable, ImportReport, RowError, parse_date, read_table
+from app.services.organisation.csv_input import AuditBatch, CountryResolver, CsvTable, ImportReport, RowError, parse_date, read_table
 
 REQUIRED = ("email", "given_name", "family_name", "department")
 POSTING_COLUMNS = ("country", "post", "posting_start")
@@ -407,7 +407,7 @@ def apply(session: Session, plan: Plan, book: Book, actor: Actor, today: date) -
     touched = {ids[p.email] for p in plan.new} | {row["id"] for _, row in plan.changed} | {row["id"] for row in plan.leavers}
     touched |= {ids[email] for email, _ in plan.new_postings} | {row["official_id"] for row, _, _ in plan.posting_ends}
     if touched:
-        from app.services.assignments import recompute_officials
+        from app.services.organisation.assignments import recompute_officials
 
         recompute_officials(session, touched, today)
 

@@ -13,9 +13,9 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from app.models import CountryRiskAssessment
-from app.models.types import today as utc_today
+from app.clock import today as utc_today
 from app.services.audit import Actor
-from app.services.csv_input import AuditBatch, CountryResolver, CsvTable, ImportReport, RowError, read_table
+from app.services.organisation.csv_input import AuditBatch, CountryResolver, CsvTable, ImportReport, RowError, read_table
 
 EWP_TOP = 30  # the Early Warning Project treats its top 30 as high risk
 RISK_COLUMN = re.compile(r"^risk\.(\d{4})and(\d{4})\.from(\d{4})$")
@@ -36,7 +36,7 @@ class Assessment:
 @cache
 def cow_states() -> dict[int, str]:
     """The shipped table of Correlates of War states: ccode to ISO 3166-1 alpha-2 (read once; the file never changes)."""
-    with resources.files("app.services").joinpath(COW_STATES).open(encoding="utf-8", newline="") as f:
+    with resources.files("app.services.organisation").joinpath(COW_STATES).open(encoding="utf-8", newline="") as f:
         return {int(row["ccode"]): row["iso2"] for row in csv.DictReader(f) if row["iso2"]}
 
 
@@ -208,6 +208,6 @@ def _apply(session: Session, wanted: list[Assessment], current: dict, source: st
     session.expire_all()
     flipped = [a.country_code for a in wanted if a.at_risk != (current[a.country_code].at_risk if a.country_code in current else False)]
     if flipped:
-        from app.services.assignments import recompute_countries
+        from app.services.organisation.assignments import recompute_countries
 
         recompute_countries(session, flipped, today)

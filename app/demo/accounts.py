@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from app.models import Official, Role
-from app.services.accounts import hash_password
+from app.services.accounts.sessions import hash_password
 
 DEMO_PASSWORD = "demo-password"  # development and test databases only; the seed refuses production
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app.content.model import Library
 from app.models import Department, DueRule, Official, Posting, Requirement, Unit
-from app.services.assignments import load_context, match, recompute_everyone
+from app.services.organisation.assignments import load_context, match, recompute_everyone
 from app.services.audit import Actor, record
 from app.services.forms import parse_date
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.content.model import Choice, Module, Option, Question, RiskFactor, Scene
 from app.models import Attempt, EventKind
-from app.services.player import events
+from app.services.learning.player import events
 
 
 @dataclass(frozen=True)

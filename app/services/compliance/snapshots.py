@@ -14,10 +14,10 @@ from sqlalchemy import and_, case, delete, func, insert, literal, select, true
 from sqlmodel import Session
 
 from app.models import ComplianceSnapshot, Official, Requirement
-from app.models.types import utcnow
-from app.services.compliance import Counts, Filters, assignment_query, expiring_soon_case, status_case
-from app.services.scope import Scope
-from app.services.status import Status
+from app.clock import utcnow
+from app.services.compliance.counts import Counts, Filters, assignment_query, expiring_soon_case, status_case
+from app.services.organisation.scope import Scope
+from app.services.compliance.status import Status
 
 TREND_MONTHS = 12
 

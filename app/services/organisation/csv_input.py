@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert
 from sqlmodel import Session, select
 
 from app.models import AuditEvent, Country
-from app.models.types import utcnow
+from app.clock import utcnow
 from app.services.audit import Actor, snapshot
 
 

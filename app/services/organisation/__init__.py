@@ -1,0 +1,5 @@
+"""Organisation: officials, units and scope, postings, the roster import (read / plan / apply),
+risk lists and their import, requirements and the assignments they make.
+
+May import: app.content (module facts), app.models, app.clock, app.services.audit, app.services.compliance.status.
+"""
