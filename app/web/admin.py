@@ -14,7 +14,7 @@ from app.clock import today
 from app.services.audit import Actor
 from app.services.organisation.risk import AssessmentInput, at_risk_list, set_assessment
 from app.web.deps import CsrfProtected, FormDep, SessionDep, require_role
-from app.services.forms import parse_date
+from app.web.forms import parse_date
 from app.web.templating import render
 
 router = APIRouter(prefix="/admin")

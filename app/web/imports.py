@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from app.models import Official
 from app.clock import today
 from app.services.audit import Actor
-from app.services.forms import parse_date
+from app.web.forms import parse_date
 from app.services.organisation.risk_import import import_risk
 from app.services.organisation.roster import import_roster
 from app.web.deps import CsrfProtected, FormDep, SessionDep, central_admin

@@ -12,7 +12,7 @@ from app.models import Country, Official, Requirement
 from app.clock import today
 from app.services.organisation import lookups, people, requirements
 from app.services.audit import Actor
-from app.services.forms import parse_date
+from app.web.forms import parse_date
 from app.services.organisation.scope import Scope
 from app.web.deps import CsrfProtected, FormDep, CurrentOfficial, LibraryDep, SessionDep, central_admin, manager_scope
 from app.web.templating import render

@@ -1,4 +1,9 @@
-"""Reading form values the way officials type them."""
+"""The one place a request becomes typed values plus GOV.UK error messages.
+
+Each parser takes what the browser sent (a form or query mapping) and returns the typed values a service
+takes, and a dict of errors keyed by the field's id (the error summary links to it). Services never see a
+raw request; handlers never parse.
+"""
 
 from __future__ import annotations
 
