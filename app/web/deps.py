@@ -20,6 +20,7 @@ from app.content.live import LiveLibrary
 from app.content.model import Library
 from app.db import session_scope, write_if_free
 from app.models import Official, Role
+from app.services.organisation.scope import Scope, scope_for
 from app.services.accounts.sessions import SignedIn, record_seen, resolve_session, seen_due
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -163,10 +164,8 @@ def verify_csrf(request: Request, found: SignedInDep, settings: SettingsDep, for
 CsrfProtected = Depends(verify_csrf)
 
 
-def manager_scope(official: CurrentOfficial) -> "Scope":
+def manager_scope(official: CurrentOfficial) -> Scope:
     """The scope of a manager, department admin or central admin; others are refused."""
-    from app.services.organisation.scope import scope_for
-
     scope = scope_for(official)
     if scope is None:
         raise Forbidden()
@@ -177,3 +176,7 @@ def central_admin(official: CurrentOfficial) -> Official:
     if not official.has_role(Role.CENTRAL_ADMIN):
         raise Forbidden()
     return official
+
+
+ManageScope = Annotated[Scope, Depends(manager_scope)]
+CentralAdmin = Annotated[Official, Depends(central_admin)]

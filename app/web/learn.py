@@ -10,6 +10,7 @@ from app.models import Attempt, AttemptState, Official
 from app.clock import today
 from app.services.learning import catalogue, player
 from app.services.learning.results import result_of
+from app.web import forms
 from app.web.deps import CsrfProtected, CurrentOfficial, FormDep, LibraryDep, SessionDep
 from app.web.templating import render, wants_fragment
 
@@ -117,11 +118,11 @@ def make_choice(
     request: Request, form: FormDep, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
-    step, scene_id, choice_id = _int(form.get("step")), str(form.get("scene", "")), str(form.get("choice", ""))
-    if not choice_id and attempt.step == step and attempt.state == AttemptState.SCENE:
+    move = forms.move(form)
+    if not move.choice and attempt.step == move.step and attempt.state == AttemptState.SCENE:
         errors = {"choice": "Select what you would do"}
         return _player_page(request, attempt, module, errors=errors, status_code=422)
-    player.choose(session, attempt, module, step=step, scene_id=scene_id, choice_id=choice_id)
+    player.choose(session, attempt, module, step=move.step, scene_id=move.scene, choice_id=move.choice)
     return _to_attempt(attempt, request, module)
 
 
@@ -130,7 +131,7 @@ def proceed(
     request: Request, form: FormDep, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
-    player.proceed(session, attempt, module, step=_int(form.get("step")))
+    player.proceed(session, attempt, module, step=forms.move(form).step)
     return _to_attempt(attempt, request, module)
 
 
@@ -139,8 +140,8 @@ def submit_answers(
     request: Request, form: FormDep, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
-    answers = {q.id: {str(v) for v in form.getlist(f"q-{q.id}")} for q in module.questions}
-    outcome = player.answer(session, attempt, module, step=_int(form.get("step")), answers=answers)
+    answers = forms.answers(form, [q.id for q in module.questions])
+    outcome = player.answer(session, attempt, module, step=forms.move(form).step, answers=answers)
     if outcome.missing:
         errors = {f"q-{q.id}": f"Answer the question: {q.text}" for q in outcome.missing}
         return _player_page(request, attempt, module, errors=errors, given=answers, status_code=422)
@@ -157,9 +158,3 @@ def result(
     outcome = result_of(session, attempt, module, library.risk_factors)
     return render(request, "learn/result.html", {"result": outcome, "module": module})
 
-
-def _int(value: object) -> int:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return -1

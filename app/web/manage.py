@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
+from sqlmodel import Session
 
-from app.models import Country, Official, Requirement
 from app.clock import today
-from app.services.organisation import lookups, people, requirements
+from app.content.model import Library
+from app.models import Official, Requirement
 from app.services.audit import Actor
-from app.web.forms import parse_date
+from app.services.organisation import lookups, people, requirements
 from app.services.organisation.scope import Scope
-from app.web.deps import CsrfProtected, FormDep, CurrentOfficial, LibraryDep, SessionDep, central_admin, manager_scope
-from app.web.templating import render
+from app.web import forms
+from app.web.deps import CentralAdmin, CsrfProtected, CurrentOfficial, FormDep, LibraryDep, ManageScope, SessionDep
+from app.web.templating import page_with_errors, render
 
 router = APIRouter(prefix="/manage")
-ManageScope = Annotated[Scope, Depends(manager_scope)]
-CentralAdmin = Annotated[Official, Depends(central_admin)]
 
 
 def _actor(official: Official) -> Actor:
@@ -33,54 +30,45 @@ def officials(request: Request, scope: ManageScope, session: SessionDep, q: str 
                   fragment="results")
 
 
-def _detail_page(request: Request, session, scope: Scope, official_id: int, *, errors: dict | None = None,
-                 values: dict | None = None, status_code: int = 200) -> Response:
+def _detail(session: Session, scope: Scope, official_id: int) -> dict:
     try:
         detail = people.official_detail(session, scope, official_id, today())
     except people.NotInScope:
         raise HTTPException(404) from None
-    context = {
+    return {
         "detail": detail,
         "countries": lookups.countries(session),
-        "errors": errors or {},
-        "values": values or {},
+        "errors": {},
+        "values": {},
         "exemption_reasons": people.EXEMPTION_REASONS,
         "extension_reasons": people.EXTENSION_REASONS,
         "active_nav": "manage",
     }
-    return render(request, "manage/official.html", context, status_code=status_code)
+
+
+def _detail_with_errors(request: Request, session: Session, scope: Scope, official_id: int,
+                        parsed: forms.Parsed) -> Response:
+    return page_with_errors(request, "manage/official.html", _detail(session, scope, official_id), parsed.errors,
+                            parsed.values)
 
 
 @router.get("/officials/{official_id}")
 def official(request: Request, official_id: int, scope: ManageScope, session: SessionDep) -> Response:
-    return _detail_page(request, session, scope, official_id)
-
-
-def _form(form: FormData, *names: str) -> dict[str, str]:
-    return {name: str(form.get(name, "")).strip() for name in names}
+    return render(request, "manage/official.html", _detail(session, scope, official_id))
 
 
 @router.post("/officials/{official_id}/postings", dependencies=[CsrfProtected])
 def add_posting(request: Request, form: FormDep, official_id: int, scope: ManageScope, official: CurrentOfficial,
-                      session: SessionDep) -> Response:
-    values = _form(form, "country", "post", "start_on", "end_on")
-    errors = {}
-    if session.get(Country, values["country"]) is None:
-        errors["country"] = "Select the country of the posting"
-    if not values["post"]:
-        errors["post"] = "Enter the post, for example British Embassy Khartoum"
-    start_on, end_on = parse_date(values["start_on"]), parse_date(values["end_on"]) if values["end_on"] else None
-    if start_on is None:
-        errors["start_on"] = "Enter the start date as a real date, for example 2027-01-12"
-    if values["end_on"] and end_on is None:
-        errors["end_on"] = "Enter the end date as a real date, or leave it empty"
-    elif start_on and end_on and end_on < start_on:
-        errors["end_on"] = "The end date must be after the start date"
-    if errors:
-        return _detail_page(request, session, scope, official_id, errors=errors, values=values, status_code=422)
+                session: SessionDep) -> Response:
+    parsed = forms.posting(form)
+    if parsed.values["country"] and lookups.country(session, parsed.values["country"]) is None:
+        parsed.errors["country"] = "Select the country of the posting"
+    if not parsed.ok:
+        return _detail_with_errors(request, session, scope, official_id, parsed)
+    given = parsed.data
     try:
-        people.add_posting(session, scope, _actor(official), official_id, country_code=values["country"],
-                           post=values["post"][:200], start_on=start_on, end_on=end_on, today=today())
+        people.add_posting(session, scope, _actor(official), official_id, country_code=given.country_code,
+                           post=given.post, start_on=given.start_on, end_on=given.end_on, today=today())
     except people.NotInScope:
         raise HTTPException(404) from None
     return RedirectResponse(f"/manage/officials/{official_id}", status_code=303)
@@ -88,15 +76,12 @@ def add_posting(request: Request, form: FormDep, official_id: int, scope: Manage
 
 @router.post("/postings/{posting_id}/end", dependencies=[CsrfProtected])
 def end_posting(request: Request, form: FormDep, posting_id: int, scope: ManageScope, official: CurrentOfficial,
-                      session: SessionDep) -> Response:
-    values = _form(form, "official_id", "end_on")
-    official_id = int(values["official_id"]) if values["official_id"].isdigit() else 0
-    end_on = parse_date(values["end_on"])
+                session: SessionDep) -> Response:
+    parsed = forms.posting_end(form, posting_id)
+    if not parsed.ok:
+        return _detail_with_errors(request, session, scope, forms.parse_int(parsed.values["official_id"], 0), parsed)
     try:
-        if end_on is None:
-            errors = {f"end-on-{posting_id}": "Enter the last day of the posting as a real date, for example 2027-06-30"}
-            return _detail_page(request, session, scope, official_id, errors=errors, values=values, status_code=422)
-        posting = people.end_posting(session, scope, _actor(official), posting_id, end_on=end_on, today=today())
+        posting = people.end_posting(session, scope, _actor(official), posting_id, end_on=parsed.data, today=today())
     except people.NotInScope:
         raise HTTPException(404) from None
     return RedirectResponse(f"/manage/officials/{posting.official_id}", status_code=303)
@@ -104,28 +89,23 @@ def end_posting(request: Request, form: FormDep, posting_id: int, scope: ManageS
 
 @router.post("/assignments/{assignment_id}/{kind}", dependencies=[CsrfProtected])
 def grant(request: Request, form: FormDep, assignment_id: int, kind: str, scope: ManageScope, official: CurrentOfficial,
-                session: SessionDep) -> Response:
+          session: SessionDep) -> Response:
     if kind not in ("extensions", "exemptions"):
         raise HTTPException(404)
-    values = _form(form, "official_id", "reason", "comment", "until")
-    reasons = people.EXTENSION_REASONS if kind == "extensions" else people.EXEMPTION_REASONS
-    prefix = "extension" if kind == "extensions" else "exemption"
-    errors = {}
-    if values["reason"] not in reasons:
-        errors[f"{prefix}-reason-{assignment_id}"] = "Select a reason"
-    if not values["comment"]:
-        errors[f"{prefix}-comment-{assignment_id}"] = "Enter a comment explaining the decision"
-    until = parse_date(values["until"])
-    if until is None or until < today():
-        errors[f"{prefix}-until-{assignment_id}"] = "Enter a date in the future, for example 2027-03-31"
-    official_id = int(values["official_id"]) if values["official_id"].isdigit() else 0
+    extension = kind == "extensions"
+    reasons = people.EXTENSION_REASONS if extension else people.EXEMPTION_REASONS
+    parsed = forms.grant(form, "extension" if extension else "exemption", assignment_id, reasons, today())
+    official_id = forms.parse_int(parsed.values["official_id"], 0)
     try:
-        if errors:
-            return _detail_page(request, session, scope, official_id, errors=errors, values=values, status_code=422)
-        action = people.grant_extension if kind == "extensions" else people.grant_exemption
-        arguments = {"new_due_on": until} if kind == "extensions" else {"valid_until": until}
-        action(session, scope, _actor(official), assignment_id, reason=values["reason"], comment=values["comment"][:2000],
-               today=today(), **arguments)
+        if not parsed.ok:
+            return _detail_with_errors(request, session, scope, official_id, parsed)
+        given = parsed.data
+        if extension:
+            people.grant_extension(session, scope, _actor(official), assignment_id, reason=given.reason,
+                                   comment=given.comment, today=today(), new_due_on=given.until)
+        else:
+            people.grant_exemption(session, scope, _actor(official), assignment_id, reason=given.reason,
+                                   comment=given.comment, today=today(), valid_until=given.until)
     except people.NotInScope:
         raise HTTPException(404) from None
     return RedirectResponse(f"/manage/officials/{official_id}", status_code=303)
@@ -145,56 +125,57 @@ def requirement_list(request: Request, scope: ManageScope, session: SessionDep, 
                                                          "active_nav": "requirements"})
 
 
-def _requirement_form(request: Request, session, library, draft, existing, *, errors=None, impact=None,
-                      status_code: int = 200) -> Response:
-    context = {
+def _requirement_context(session: Session, library: Library, draft: forms.RequirementForm,
+                         existing: Requirement | None, impact: list[requirements.DepartmentImpact] | None = None) -> dict:
+    return {
         "draft": draft,
         "existing": existing,
-        "errors": errors or {},
+        "errors": {},
         "impact": impact,
         "modules": sorted(library.modules.values(), key=lambda m: m.title),
         "departments": lookups.departments(session),
         "units": lookups.units(session),
         "active_nav": "requirements",
     }
-    return render(request, "manage/requirement_form.html", context, status_code=status_code)
+
+
+def _requirement(session: Session, requirement_id: int | None) -> Requirement | None:
+    if requirement_id is None:
+        return None
+    existing = requirements.get(session, requirement_id)
+    if existing is None:
+        raise HTTPException(404)
+    return existing
 
 
 @router.get("/requirements/new")
 def new_requirement(request: Request, admin: CentralAdmin, session: SessionDep, library: LibraryDep) -> Response:
-    return _requirement_form(request, session, library, requirements.RequirementDraft(), None)
+    context = _requirement_context(session, library, forms.RequirementForm(), None)
+    return render(request, "manage/requirement_form.html", context)
 
 
 @router.get("/requirements/{requirement_id}/edit")
 def edit_requirement(request: Request, requirement_id: int, admin: CentralAdmin, session: SessionDep,
                      library: LibraryDep) -> Response:
-    existing = session.get(Requirement, requirement_id)
-    if existing is None:
-        raise HTTPException(404)
-    return _requirement_form(request, session, library, requirements.RequirementDraft.of(existing), existing)
+    existing = _requirement(session, requirement_id)
+    context = _requirement_context(session, library, forms.RequirementForm.of(existing), existing)
+    return render(request, "manage/requirement_form.html", context)
 
 
 @router.post("/requirements", dependencies=[CsrfProtected])
 @router.post("/requirements/{requirement_id}", dependencies=[CsrfProtected])
 def save_requirement(request: Request, form: FormDep, admin: CentralAdmin, session: SessionDep, library: LibraryDep,
-                           requirement_id: int | None = None) -> Response:
-    existing = session.get(Requirement, requirement_id) if requirement_id is not None else None
-    if requirement_id is not None and existing is None:
-        raise HTTPException(404)
-    text = {k: str(form.get(k, "")) for k in ("name", "module_id", "unit_ids", "audience", "due_rule", "due_days",
-                                              "due_date", "grace_days", "validity_months", "recertification_days")}
-    draft = requirements.RequirementDraft(
-        **text,
-        department_ids=[str(v) for v in form.getlist("department_ids")],
-        at_risk_posting=form.get("at_risk_posting") == "yes",
-        retake_on_major=form.get("retake_on_major") == "yes",
-        active=form.get("active", "yes") == "yes",
-    )
-    errors, candidate = requirements.check(session, library, draft)
+                     requirement_id: int | None = None) -> Response:
+    existing = _requirement(session, requirement_id)
+    draft, parsed = forms.requirement(form)
+    errors = {**requirements.check(session, library, parsed.data), **parsed.errors}
     if errors:
-        return _requirement_form(request, session, library, draft, existing, errors=errors, status_code=422)
+        context = _requirement_context(session, library, draft, existing)
+        return page_with_errors(request, "manage/requirement_form.html", context, errors)
+    candidate = requirements.build(parsed.data)
     if form.get("action") != "save":
         impact = requirements.preview(session, candidate, existing, today())
-        return _requirement_form(request, session, library, draft, existing, impact=impact)
+        context = _requirement_context(session, library, draft, existing, impact)
+        return render(request, "manage/requirement_form.html", context)
     requirements.save(session, _actor(admin), candidate, existing, today())
     return RedirectResponse("/manage/requirements", status_code=303)

@@ -76,3 +76,10 @@ def render(
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def page_with_errors(request: Request, template: str, context: dict[str, Any], errors: dict[str, str],
+                     values: dict[str, str] | None = None, *, fragment: str | None = None) -> HTMLResponse:
+    """The same page again, status 422, with GOV.UK error messages and what the user typed kept."""
+    return render(request, template, {**context, "errors": errors, "values": values or {}}, fragment=fragment,
+                  status_code=422)

@@ -30,3 +30,7 @@ def audit_page(session: Session, page: int, per_page: int) -> tuple[list[AuditEv
         session.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page + 1))
     )
     return rows[:per_page], len(rows) > per_page
+
+
+def country(session: Session, code: str) -> Country | None:
+    return session.get(Country, code) if code else None
