@@ -188,3 +188,106 @@ def check_page(html: str, *, fragment: bool = False) -> BeautifulSoup:
     duplicates = [i for i, n in ids.items() if n > 1]
     assert not duplicates, f"duplicate ids: {duplicates}"
     return page
+
+
+# --- A small organisation, shared by the tests that need departments, units and officials ---------------------
+
+
+@pytest.fixture
+def org_units(session) -> dict:
+    """Two departments: FCDO (Africa Directorate with its Policy team; Europe Directorate) and MOD (Operations)."""
+    from tests.factories import make_department, make_unit
+
+    fcdo, mod = make_department(session, "FCDO"), make_department(session, "MOD")
+    africa = make_unit(session, fcdo, "Africa Directorate")
+    team = make_unit(session, fcdo, "Policy team", parent=africa)
+    europe = make_unit(session, fcdo, "Europe Directorate")
+    defence = make_unit(session, mod, "Operations")
+    return {"fcdo": fcdo, "mod": mod, "africa": africa, "team": team, "europe": europe, "defence": defence}
+
+
+def place(session, unit, **values):
+    """An official in `unit` (and its department)."""
+    from tests.factories import make_official
+
+    return make_official(session, department_id=unit.department_id, unit_id=unit.id, unit_path=unit.path, **values)
+
+
+@pytest.fixture
+def org(session, org_units) -> dict:
+    """`org_units` and one official per role and place, no training yet:
+    manager of Africa Directorate, two FCDO learners in and out of the manager's team, an FCDO department
+    admin, a MOD official, a central admin (in MOD) and a plain learner in the Policy team."""
+    u = org_units
+    people = {
+        "manager": place(session, u["africa"], roles="learner manager", given_name="Mara", family_name="Achebe"),
+        "in_team": place(session, u["team"], given_name="Tendai", family_name="Banda"),
+        "other_team": place(session, u["europe"], given_name="Ulla", family_name="Carlsen"),
+        "dept_admin": place(session, u["europe"], roles="learner department-admin", given_name="Dana", family_name="Dube"),
+        "mod_official": place(session, u["defence"], given_name="Victor", family_name="Evans"),
+        "central": place(session, u["defence"], roles="learner central-admin", given_name="Cleo", family_name="Fox"),
+        "learner": place(session, u["team"], given_name="Lars", family_name="Gray"),
+    }
+    return {**u, **people}
+
+
+@pytest.fixture
+def populated_org(session, org_units) -> dict:
+    """`org_units` with a manager, a department admin, a central admin and nine officials (some with names a
+    spreadsheet would read as formulas), two requirements each, in every status."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from app.clock import today
+    from app.models import Assignment
+    from app.services.organisation.assignments import recompute_officials
+    from tests.factories import make_requirement
+
+    u = org_units
+    make_requirement(session, name="Everyone", module_id="checkpoint-visit", due_days=-5)
+    make_requirement(session, name="Refresher", module_id="counting-people", due_days=20, validity_months=12)
+    people = {
+        "manager": place(session, u["africa"], roles="learner manager", given_name="Mara"),
+        "dept_admin": place(session, u["europe"], roles="learner department-admin"),
+        "central": place(session, u["defence"], roles="learner central-admin"),
+    }
+    names = ["=HYPERLINK(\"x\")", "+Plus", "-Minus", "@At", "Tendai", "Ulla", "Victor", "Wen", "Yusuf"]
+    for n, name in enumerate(names):
+        unit = [u["team"], u["africa"], u["europe"], u["defence"]][n % 4]
+        people[f"p{n}"] = place(session, unit, given_name=name)
+    recompute_officials(session, [p.id for p in people.values()], today())
+    session.commit()
+    rows = session.exec(select(Assignment).order_by(Assignment.id)).all()
+    for n, assignment in enumerate(rows):
+        if n % 5 == 1:
+            assignment.completed_on, assignment.expires_on = today() - timedelta(days=10), today() + timedelta(days=12)
+        elif n % 5 == 2:
+            assignment.completed_on = today() - timedelta(days=3)
+        elif n % 5 == 3:
+            assignment.exempt_until = today() + timedelta(days=30)
+        session.add(assignment)
+    session.commit()
+    return {**u, **people}
+
+
+@pytest.fixture
+def sign_in_as(client, session):
+    """sign_in_as(roles="learner", **fields): a new official with those roles, signed in on `client`."""
+    from tests.factories import PASSWORD, make_official
+
+    def sign_in(roles: str = "learner", **fields):
+        official = make_official(session, roles=roles, **fields)
+        client.sign_in(official.email, PASSWORD)
+        return official
+
+    return sign_in
+
+
+def hidden_fields(html: str, action: str | None = None, *, action_ending: str | None = None) -> dict:
+    """The hidden inputs of the form whose action is `action` (or ends with `action_ending`)."""
+    page = BeautifulSoup(html, "html5lib")
+    form = next(f for f in page.find_all("form")
+                if (action is not None and f.get("action") == action)
+                or (action_ending is not None and f.get("action", "").endswith(action_ending)))
+    return {i["name"]: i.get("value", "") for i in form.find_all("input", {"type": "hidden"})}

@@ -16,20 +16,18 @@ from app.services.compliance.counts import Counts, Filters, counts_by
 from app.services.organisation.scope import Scope
 from app.services.compliance.snapshots import backfill, take_snapshot, trend
 from app.services.compliance.trend import trend_chart
-from tests.conftest import TEST_SECRET
-from tests.factories import make_department, make_official, make_requirement, make_unit
+from tests.conftest import TEST_SECRET, place
+from tests.factories import make_requirement
 
 DAY = date(2026, 3, 10)
 
 
 @pytest.fixture
-def org(session):
-    fcdo, mod = make_department(session, "FCDO"), make_department(session, "MOD")
-    africa = make_unit(session, fcdo, "Africa Directorate")
-    team = make_unit(session, fcdo, "Policy team", parent=africa)
-    ops = make_unit(session, mod, "Operations")
-    people = [make_official(session, department_id=u.department_id, unit_id=u.id, unit_path=u.path)
-              for u in (africa, team, team, ops)]
+def org(org_units, session):
+    """The shared `org_units` (conftest.py); officials in Africa Directorate, the Policy team (two) and MOD
+    Operations, two requirements each, one completion."""
+    africa, team, ops = org_units["africa"], org_units["team"], org_units["defence"]
+    people = [place(session, u) for u in (africa, team, team, ops)]
     make_requirement(session, module_id="checkpoint-visit", due_days=10)
     make_requirement(session, module_id="other-module", due_days=40)
     recompute_officials(session, [p.id for p in people], DAY - timedelta(days=30))
@@ -38,7 +36,7 @@ def org(session):
     first.completed_on, first.expires_on = DAY - timedelta(days=5), DAY + timedelta(days=20)
     session.add(first)
     session.commit()
-    return {"fcdo": fcdo, "mod": mod, "africa": africa, "team": team, "ops": ops, "people": people}
+    return {**org_units, "ops": ops, "people": people}
 
 
 def rows(session, day):

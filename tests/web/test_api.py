@@ -2,60 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlmodel import select
 
-from app.models import Assignment
 from app.clock import today
 from app.services.accounts import api_tokens
 from app.services.compliance import counts as compliance
-from app.services.organisation.assignments import recompute_officials
 from app.services.audit import Actor
 from app.services.organisation.scope import Scope
-from tests.factories import PASSWORD, make_department, make_official, make_requirement, make_unit
-
-
-def populate(session) -> dict:  # noqa: ANN001
-    """Two departments, a unit tree, 12 officials with two requirements each, in every status."""
-    fcdo, mod = make_department(session, "FCDO"), make_department(session, "MOD")
-    africa = make_unit(session, fcdo, "Africa Directorate")
-    team = make_unit(session, fcdo, "Policy team", parent=africa)
-    europe = make_unit(session, fcdo, "Europe Directorate")
-    defence = make_unit(session, mod, "Operations")
-    make_requirement(session, name="Everyone", module_id="checkpoint-visit", due_days=-5)
-    make_requirement(session, name="Refresher", module_id="counting-people", due_days=20, validity_months=12)
-    people = {}
-
-    def person(key, unit, department, **kw):
-        people[key] = make_official(session, department_id=department.id, unit_id=unit.id, unit_path=unit.path, **kw)
-
-    person("manager", africa, fcdo, roles="learner manager", given_name="Mara")
-    person("dept_admin", europe, fcdo, roles="learner department-admin")
-    person("central", defence, mod, roles="learner central-admin")
-    names = ["=HYPERLINK(\"x\")", "+Plus", "-Minus", "@At", "Tendai", "Ulla", "Victor", "Wen", "Yusuf"]
-    for n, name in enumerate(names):
-        unit, department = [(team, fcdo), (africa, fcdo), (europe, fcdo), (defence, mod)][n % 4]
-        person(f"p{n}", unit, department, given_name=name)
-    recompute_officials(session, [p.id for p in people.values()], today())
-    session.commit()
-    rows = session.exec(select(Assignment).order_by(Assignment.id)).all()
-    for n, assignment in enumerate(rows):
-        if n % 5 == 1:
-            assignment.completed_on, assignment.expires_on = today() - timedelta(days=10), today() + timedelta(days=12)
-        elif n % 5 == 2:
-            assignment.completed_on = today() - timedelta(days=3)
-        elif n % 5 == 3:
-            assignment.exempt_until = today() + timedelta(days=30)
-        session.add(assignment)
-    session.commit()
-    return {"fcdo": fcdo, "mod": mod, "africa": africa, "team": team, "europe": europe, "defence": defence, **people}
-
-
-@pytest.fixture
-def org(session):
-    return populate(session)
+from tests.factories import PASSWORD
 
 
 def token_for(session, **scope) -> str:  # noqa: ANN001
@@ -73,14 +28,14 @@ def figures(counts) -> dict:  # noqa: ANN001
             "overdue": counts.overdue, "not_yet_due": counts.not_yet_due, "expiring_soon": counts.expiring_soon}
 
 
-def test_no_token_unknown_token_and_wrong_scheme_are_401(client, session, org):
+def test_no_token_unknown_token_and_wrong_scheme_are_401(client, session, populated_org):
     for headers in ({}, bearer("apt_nonsense"), {"Authorization": "Basic dXNlcjpwYXNz"}, bearer("")):
         response = client.get("/api/v1/compliance/summary", headers=headers)
         assert response.status_code == 401 and "detail" in response.json()
         assert response.headers["www-authenticate"] == "Bearer"
 
 
-def test_revoked_token_is_401_and_use_is_noted_at_most_once_a_minute(client, session, org):
+def test_revoked_token_is_401_and_use_is_noted_at_most_once_a_minute(client, session, populated_org):
     secret = token_for(session, everything=True)
     assert client.get("/api/v1/compliance/summary", headers=bearer(secret)).status_code == 200
     token = session.exec(select(api_tokens.ApiToken)).one()
@@ -95,8 +50,8 @@ def test_revoked_token_is_401_and_use_is_noted_at_most_once_a_minute(client, ses
     assert client.get("/api/v1/compliance/summary", headers=bearer(secret)).status_code == 401
 
 
-def test_the_session_cookie_does_not_authenticate_the_api(client, session, org):
-    client.sign_in(org["central"].email, PASSWORD)
+def test_the_session_cookie_does_not_authenticate_the_api(client, session, populated_org):
+    client.sign_in(populated_org["central"].email, PASSWORD)
     assert client.get("/compliance/export.csv?view=central").status_code == 200
     response = client.get("/api/v1/compliance/summary")
     assert response.status_code == 401 and response.json()["detail"].startswith("A valid API token")
@@ -104,7 +59,7 @@ def test_the_session_cookie_does_not_authenticate_the_api(client, session, org):
 
 
 @pytest.mark.parametrize("by", [None, "department", "unit", "module", "country"])
-def test_summary_numbers_equal_the_compliance_service(client, session, org, by):
+def test_summary_numbers_equal_the_compliance_service(client, session, populated_org, by):
     secret = token_for(session, everything=True)
     url = "/api/v1/compliance/summary" + (f"?by={by}" if by else "")
     body = client.get(url, headers=bearer(secret)).json()
@@ -118,32 +73,32 @@ def test_summary_numbers_equal_the_compliance_service(client, session, org, by):
             str(k): figures(v) for k, v in groups.items()}
 
 
-def test_a_department_token_sees_only_its_department_whatever_the_filters(client, session, org):
-    secret = token_for(session, department_id=org["fcdo"].id)
+def test_a_department_token_sees_only_its_department_whatever_the_filters(client, session, populated_org):
+    secret = token_for(session, department_id=populated_org["fcdo"].id)
     body = client.get("/api/v1/compliance/summary?by=department", headers=bearer(secret)).json()
-    assert [g["key"] for g in body["groups"]] == [str(org["fcdo"].id)]
-    expected = compliance.total(session, Scope(department_id=org["fcdo"].id), today())
+    assert [g["key"] for g in body["groups"]] == [str(populated_org["fcdo"].id)]
+    expected = compliance.total(session, Scope(department_id=populated_org["fcdo"].id), today())
     assert body["total"]["assigned"] == expected.assigned
-    assert client.get(f"/api/v1/compliance/summary?department={org['mod'].id}", headers=bearer(secret)).status_code == 403
-    assert client.get(f"/api/v1/assignments?unit={org['defence'].id}", headers=bearer(secret)).status_code == 403
+    assert client.get(f"/api/v1/compliance/summary?department={populated_org['mod'].id}", headers=bearer(secret)).status_code == 403
+    assert client.get(f"/api/v1/assignments?unit={populated_org['defence'].id}", headers=bearer(secret)).status_code == 403
     assert client.get("/api/v1/assignments?unit=99999", headers=bearer(secret)).status_code == 404
     rows = client.get("/api/v1/assignments?limit=500", headers=bearer(secret)).json()["data"]
     assert rows and {r["department"] for r in rows} == {"FCDO"}
 
 
-def test_a_unit_token_sees_only_its_subtree(client, session, org):
-    secret = token_for(session, unit_id=org["africa"].id)
-    for url in ("/api/v1/assignments?limit=500", f"/api/v1/assignments?limit=500&unit={org['team'].id}"):
+def test_a_unit_token_sees_only_its_subtree(client, session, populated_org):
+    secret = token_for(session, unit_id=populated_org["africa"].id)
+    for url in ("/api/v1/assignments?limit=500", f"/api/v1/assignments?limit=500&unit={populated_org['team'].id}"):
         rows = client.get(url, headers=bearer(secret)).json()["data"]
         assert rows and all(r["unit"].startswith("Africa Directorate") for r in rows)
-    assert client.get(f"/api/v1/assignments?department={org['fcdo'].id}", headers=bearer(secret)).status_code == 403
-    assert client.get(f"/api/v1/assignments?unit={org['europe'].id}", headers=bearer(secret)).status_code == 403
+    assert client.get(f"/api/v1/assignments?department={populated_org['fcdo'].id}", headers=bearer(secret)).status_code == 403
+    assert client.get(f"/api/v1/assignments?unit={populated_org['europe'].id}", headers=bearer(secret)).status_code == 403
     body = client.get("/api/v1/compliance/summary", headers=bearer(secret)).json()
-    expected = compliance.total(session, Scope(unit_path=org["africa"].path), today())
+    expected = compliance.total(session, Scope(unit_path=populated_org["africa"].path), today())
     assert body["total"]["assigned"] == expected.assigned > 0
 
 
-def test_pagination_walks_every_row_exactly_once(client, session, org):
+def test_pagination_walks_every_row_exactly_once(client, session, populated_org):
     secret = token_for(session, everything=True)
     url, seen = "/api/v1/assignments?limit=3", []
     while url:
@@ -157,7 +112,7 @@ def test_pagination_walks_every_row_exactly_once(client, session, org):
     assert len(overdue) == expected and {r["status"] for r in overdue} == {"overdue"}
 
 
-def test_errors_are_json(client, session, org):
+def test_errors_are_json(client, session, populated_org):
     secret = token_for(session, everything=True)
     assert client.get("/api/v1/assignments?page[cursor]=!!!", headers=bearer(secret)).status_code == 400
     assert client.get("/api/v1/assignments?limit=501", headers=bearer(secret)).status_code == 422
@@ -176,6 +131,6 @@ def test_openapi_lists_both_paths_and_the_bearer_scheme(client):
     assert client.get("/api/v1/docs").status_code == 404
 
 
-def test_api_answers_carry_the_security_headers(client, session, org):
+def test_api_answers_carry_the_security_headers(client, session, populated_org):
     response = client.get("/api/v1/compliance/summary", headers=bearer(token_for(session, everything=True)))
     assert response.headers["x-content-type-options"] == "nosniff" and response.headers["cache-control"] == "no-store"

@@ -10,20 +10,7 @@ from sqlmodel import select
 
 from app.models import ApiToken, AuditEvent
 from tests.conftest import check_page
-from tests.factories import PASSWORD, make_department, make_official, make_unit
-
-
-@pytest.fixture
-def people(session):
-    fcdo = make_department(session, "FCDO")
-    africa = make_unit(session, fcdo, "Africa Directorate")
-
-    def person(**kw):
-        return make_official(session, department_id=fcdo.id, unit_id=africa.id, unit_path=africa.path, **kw)
-
-    return {"fcdo": fcdo, "africa": africa, "central": person(roles="learner central-admin"),
-            "dept_admin": person(roles="learner department-admin"), "manager": person(roles="learner manager"),
-            "learner": person()}
+from tests.factories import PASSWORD
 
 
 def _csrf(client) -> str:  # noqa: ANN001
@@ -31,12 +18,12 @@ def _csrf(client) -> str:  # noqa: ANN001
     return page.find("form", {"action": "/admin/api-tokens"}).find("input", {"name": "csrf_token"})["value"]
 
 
-def test_central_admin_creates_a_token_sees_it_once_and_revokes_it(client, session, people):
-    client.sign_in(people["central"].email, PASSWORD)
+def test_central_admin_creates_a_token_sees_it_once_and_revokes_it(client, session, org):
+    client.sign_in(org["central"].email, PASSWORD)
     page = check_page(client.get("/admin/api-tokens").text)
     assert "No token has been issued yet" in page.text
     response = client.post("/admin/api-tokens", data={"csrf_token": _csrf(client), "name": "FCDO warehouse",
-                                                      "scope": "department", "department": str(people["fcdo"].id)})
+                                                      "scope": "department", "department": str(org["fcdo"].id)})
     assert response.status_code == 201
     page = check_page(response.text)
     secret = page.select_one("#token-value").text.strip()
@@ -44,7 +31,7 @@ def test_central_admin_creates_a_token_sees_it_once_and_revokes_it(client, sessi
     assert "Copy this token now" in page.text
     stored = session.exec(select(ApiToken)).one()
     assert stored.token_hash == hashlib.sha256(secret.encode()).hexdigest()
-    assert stored.prefix == secret[:12] and stored.department_id == people["fcdo"].id and not stored.everything
+    assert stored.prefix == secret[:12] and stored.department_id == org["fcdo"].id and not stored.everything
     # Shown once: the list never shows it again, and nothing stores it in clear.
     listing = client.get("/admin/api-tokens").text
     assert secret not in listing and stored.prefix in listing and "Department: FCDO" in listing
@@ -62,8 +49,8 @@ def test_central_admin_creates_a_token_sees_it_once_and_revokes_it(client, sessi
     assert actions == ["api-token.create", "api-token.revoke"]
 
 
-def test_unit_and_all_department_scopes_and_form_errors(client, session, people):
-    client.sign_in(people["central"].email, PASSWORD)
+def test_unit_and_all_department_scopes_and_form_errors(client, session, org):
+    client.sign_in(org["central"].email, PASSWORD)
     response = client.post("/admin/api-tokens", data={"csrf_token": _csrf(client), "name": "", "scope": "unit", "unit": "x"})
     assert response.status_code == 422
     assert {a["href"] for a in check_page(response.text).select(".govuk-error-summary a")} == {"#name", "#unit"}
@@ -71,26 +58,26 @@ def test_unit_and_all_department_scopes_and_form_errors(client, session, people)
     assert response.status_code == 422 and "There is no such unit" in response.text
     assert session.exec(select(ApiToken)).first() is None
     ok = client.post("/admin/api-tokens", data={"csrf_token": _csrf(client), "name": "Africa BI", "scope": "unit",
-                                                "unit": str(people["africa"].id)})
+                                                "unit": str(org["africa"].id)})
     assert ok.status_code == 201
     everything = client.post("/admin/api-tokens", data={"csrf_token": _csrf(client), "name": "Central", "scope": "all"})
     assert everything.status_code == 201
     tokens = {t.name: t for t in session.exec(select(ApiToken))}
-    assert tokens["Africa BI"].unit_path == people["africa"].path and tokens["Africa BI"].department_id is None
+    assert tokens["Africa BI"].unit_path == org["africa"].path and tokens["Africa BI"].department_id is None
     assert tokens["Central"].everything
 
 
 @pytest.mark.parametrize("who", ["dept_admin", "manager", "learner"])
-def test_only_central_admins_manage_tokens(client, session, people, who):
-    client.sign_in(people[who].email, PASSWORD)
+def test_only_central_admins_manage_tokens(client, session, org, who):
+    client.sign_in(org[who].email, PASSWORD)
     assert client.get("/admin/api-tokens").status_code == 403
     token = client.csrf_token("/training")
     assert client.post("/admin/api-tokens", data={"csrf_token": token, "name": "x", "scope": "all"}).status_code == 403
     assert session.exec(select(ApiToken)).first() is None
 
 
-def test_creating_and_revoking_need_the_csrf_token(client, session, people):
-    client.sign_in(people["central"].email, PASSWORD)
+def test_creating_and_revoking_need_the_csrf_token(client, session, org):
+    client.sign_in(org["central"].email, PASSWORD)
     assert client.post("/admin/api-tokens", data={"name": "x", "scope": "all"}).status_code == 403
     assert client.post("/admin/api-tokens", data={"csrf_token": "forged", "name": "x", "scope": "all"}).status_code == 403
     assert session.exec(select(ApiToken)).first() is None

@@ -34,10 +34,8 @@ PAGES = [
 
 
 @pytest.fixture
-def author(client, session):
-    official = make_official(session, roles="learner author")
-    client.sign_in(official.email, PASSWORD)
-    return official
+def author(sign_in_as):
+    return sign_in_as("learner author")
 
 
 @pytest.mark.parametrize("roles", ["learner author", "learner central-admin"])

@@ -14,14 +14,8 @@ from app.services.compliance import counts as compliance
 from app.services.compliance import dashboards, exports
 from app.services.organisation.scope import Scope
 from tests.factories import PASSWORD, make_official
-from tests.web.test_api import populate
 
 COUNTS = ["Assigned", "Exempt", "Compliant", "Overdue", "Not yet due", "Expiring soon"]
-
-
-@pytest.fixture
-def org(session):
-    return populate(session)
 
 
 def read_csv(text: str) -> tuple[list[str], list[dict]]:
@@ -30,8 +24,8 @@ def read_csv(text: str) -> tuple[list[str], list[dict]]:
     return preamble, list(csv.DictReader(io.StringIO("\n".join(lines[len(preamble):]))))
 
 
-def test_csv_of_the_central_view_equals_the_dashboard(client, session, org):
-    client.sign_in(org["central"].email, PASSWORD)
+def test_csv_of_the_central_view_equals_the_dashboard(client, session, populated_org):
+    client.sign_in(populated_org["central"].email, PASSWORD)
     response = client.get("/compliance/export.csv?view=central")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert f'filename="compliance-central-{today().isoformat()}.csv"' in response.headers["content-disposition"]
@@ -47,18 +41,18 @@ def test_csv_of_the_central_view_equals_the_dashboard(client, session, org):
 
 
 @pytest.mark.parametrize("view", ["department", "units", "countries", "modules"])
-def test_every_breakdown_totals_to_the_service_figures(client, session, org, view):
-    client.sign_in(org["dept_admin"].email, PASSWORD)
+def test_every_breakdown_totals_to_the_service_figures(client, session, populated_org, view):
+    client.sign_in(populated_org["dept_admin"].email, PASSWORD)
     response = client.get(f"/compliance/export.csv?view={view}")
     assert response.status_code == 200, response.text
     _preamble, rows = read_csv(response.text)
-    expected = compliance.total(session, Scope(department_id=org["fcdo"].id), today())
+    expected = compliance.total(session, Scope(department_id=populated_org["fcdo"].id), today())
     assert [int(rows[-1][c]) for c in COUNTS] == list(expected.as_tuple())
     assert rows[-1][list(rows[-1])[0]] == "Total"
 
 
-def test_officials_csv_equals_the_service_rows_and_neutralises_formulas(client, session, org):
-    client.sign_in(org["central"].email, PASSWORD)
+def test_officials_csv_equals_the_service_rows_and_neutralises_formulas(client, session, populated_org):
+    client.sign_in(populated_org["central"].email, PASSWORD)
     _preamble, rows = read_csv(client.get("/compliance/export.csv?view=officials&status=overdue&sort=due").text)
     expected = list(dashboards.iter_official_rows(session, Scope(everything=True), today(), "overdue", sort="due"))
     assert [(int(r["Official id"]), r["Module"], r["Status"], r["Due on"]) for r in rows] == [
@@ -72,25 +66,25 @@ def test_officials_csv_equals_the_service_rows_and_neutralises_formulas(client, 
     assert len(rows) == compliance.total(session, Scope(everything=True), today()).assigned
 
 
-def test_a_managers_export_never_leaves_the_team_whatever_ids_are_in_the_url(client, session, org):
-    client.sign_in(org["manager"].email, PASSWORD)
-    for query in ("", f"&department={org['mod'].id}", f"&unit={org['defence'].id}", f"&unit={org['europe'].id}",
-                  f"&department={org['fcdo'].id}&unit={org['team'].id}"):
+def test_a_managers_export_never_leaves_the_team_whatever_ids_are_in_the_url(client, session, populated_org):
+    client.sign_in(populated_org["manager"].email, PASSWORD)
+    for query in ("", f"&department={populated_org['mod'].id}", f"&unit={populated_org['defence'].id}", f"&unit={populated_org['europe'].id}",
+                  f"&department={populated_org['fcdo'].id}&unit={populated_org['team'].id}"):
         response = client.get("/compliance/export.csv?view=officials" + query)
         assert response.status_code == 200
         _preamble, rows = read_csv(response.text)
         assert all(r["Unit"].startswith("Africa Directorate") for r in rows), query
         assert not {r["Department"] for r in rows} - {"FCDO"}
     _preamble, rows = read_csv(client.get("/compliance/export.csv?view=officials").text)
-    expected = compliance.total(session, Scope(unit_path=org["africa"].path), today())
+    expected = compliance.total(session, Scope(unit_path=populated_org["africa"].path), today())
     assert len(rows) == expected.assigned > 0
-    assert client.get(f"/compliance/export.csv?view=department&department={org['mod'].id}").status_code == 404
+    assert client.get(f"/compliance/export.csv?view=department&department={populated_org['mod'].id}").status_code == 404
     team = read_csv(client.get("/compliance/export.csv?view=team").text)[1]
     assert [int(team[-1][c]) for c in COUNTS] == list(expected.as_tuple())
 
 
-def test_excel_has_the_figures_the_as_at_date_and_a_definitions_sheet(client, session, org):
-    client.sign_in(org["central"].email, PASSWORD)
+def test_excel_has_the_figures_the_as_at_date_and_a_definitions_sheet(client, session, populated_org):
+    client.sign_in(populated_org["central"].email, PASSWORD)
     response = client.get("/compliance/export.xlsx?view=officials")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -112,8 +106,8 @@ def test_excel_has_the_figures_the_as_at_date_and_a_definitions_sheet(client, se
     assert list(total[2:8]) == list(compliance.total(session, Scope(everything=True), today()).as_tuple())
 
 
-def test_exports_are_streamed_in_batches(client, session, org, monkeypatch, engine):
-    client.sign_in(org["central"].email, PASSWORD)
+def test_exports_are_streamed_in_batches(client, session, populated_org, monkeypatch, engine):
+    client.sign_in(populated_org["central"].email, PASSWORD)
     with client.client.stream("GET", "/compliance/export.csv?view=officials") as response:
         assert response.status_code == 200 and "content-length" not in response.headers
         assert next(response.iter_text()).startswith("# As at:")
@@ -126,8 +120,8 @@ def test_exports_are_streamed_in_batches(client, session, org, monkeypatch, engi
     assert len(pieces) == 1 + rows // 5 + 1  # the preamble, one piece per batch, the rest
 
 
-def test_bad_parameters_and_learners(client, session, org):
-    client.sign_in(org["central"].email, PASSWORD)
+def test_bad_parameters_and_learners(client, session, populated_org):
+    client.sign_in(populated_org["central"].email, PASSWORD)
     assert client.get("/compliance/export.csv?view=galaxy").status_code == 422
     assert client.get("/compliance/export.csv?on=2026-02-30").status_code == 422
     assert client.get("/compliance/export.csv?view=team").status_code == 404  # a central admin with no team

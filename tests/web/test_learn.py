@@ -9,37 +9,29 @@ from bs4 import BeautifulSoup
 from sqlmodel import select
 
 from app.models import Attempt, AttemptEvent, Completion
-from tests.conftest import check_page
+from tests.conftest import check_page, hidden_fields
 from tests.factories import PASSWORD, make_official
 
 
 @pytest.fixture
-def learner(client, session):
-    official = make_official(session)
-    client.sign_in(official.email, PASSWORD)
-    return official
-
-
-def form_fields(html: str, action_suffix: str) -> dict:
-    page = BeautifulSoup(html, "html5lib")
-    form = next(f for f in page.find_all("form") if f.get("action", "").endswith(action_suffix))
-    return {i["name"]: i.get("value", "") for i in form.find_all("input", {"type": "hidden"})}
+def learner(sign_in_as):
+    return sign_in_as()
 
 
 def start(client) -> str:
     page = client.get("/modules/checkpoint-visit")
-    response = client.post("/modules/checkpoint-visit/attempts", data=form_fields(page.text, "/attempts"))
+    response = client.post("/modules/checkpoint-visit/attempts", data=hidden_fields(page.text, action_ending="/attempts"))
     assert response.status_code == 303
     return response.headers["location"]
 
 
 def choose(client, url: str, choice: str, **headers):
-    fields = form_fields(client.get(url).text, "/choice")
+    fields = hidden_fields(client.get(url).text, action_ending="/choice")
     return client.post(url + "/choice", data={**fields, "choice": choice}, headers=headers)
 
 
 def proceed(client, url: str):
-    fields = form_fields(client.get(url).text, "/continue")
+    fields = hidden_fields(client.get(url).text, action_ending="/continue")
     return client.post(url + "/continue", data=fields)
 
 
@@ -66,7 +58,7 @@ def test_whole_journey_without_javascript(client, learner, session):
     proceed(client, url)
     page = check_page(client.get(url).text)
     assert page.h1.text.strip() == "Knowledge check"
-    fields = form_fields(client.get(url).text, "/answers")
+    fields = hidden_fields(client.get(url).text, action_ending="/answers")
     response = client.post(url + "/answers", data={**fields, "q-q-prep": "2", "q-q-signs": ["1", "2"]})
     assert response.status_code == 303 and response.headers["location"] == url + "/result"
     page = check_page(client.get(url + "/result").text)
@@ -85,12 +77,12 @@ def test_failing_shows_the_pass_mark_and_offers_a_retake(client, learner):
     choose(client, url, "wait"); proceed(client, url)
     choose(client, url, "late-report"); proceed(client, url)
     proceed(client, url)
-    fields = form_fields(client.get(url).text, "/answers")
+    fields = hidden_fields(client.get(url).text, action_ending="/answers")
     client.post(url + "/answers", data={**fields, "q-q-prep": "1", "q-q-signs": "3"})
     page = check_page(client.get(url + "/result").text)
     assert page.h1.text.strip().startswith("You did not pass")
     assert "You need 70% to pass" in page.text and "Correct answer" in page.text
-    retake = client.post("/modules/checkpoint-visit/attempts", data=form_fields(client.get(url + "/result").text, "/attempts"))
+    retake = client.post("/modules/checkpoint-visit/attempts", data=hidden_fields(client.get(url + "/result").text, action_ending="/attempts"))
     assert retake.headers["location"] != url
 
 
@@ -99,14 +91,14 @@ def test_leaving_and_coming_back_resumes(client, learner):
     choose(client, url, "report")
     html = client.get("/modules/checkpoint-visit").text
     assert "Continue where you left off" in check_page(html).text
-    again = client.post("/modules/checkpoint-visit/attempts", data=form_fields(html, "/attempts"))
+    again = client.post("/modules/checkpoint-visit/attempts", data=hidden_fields(html, action_ending="/attempts"))
     assert again.headers["location"] == url
     assert check_page(client.get(url).text).h1.text.strip() == "Feedback on your decision"
 
 
 def test_double_submit_records_once_and_shows_the_current_step(client, learner, session):
     url = start(client)
-    fields = form_fields(client.get(url).text, "/choice")
+    fields = hidden_fields(client.get(url).text, action_ending="/choice")
     first = client.post(url + "/choice", data={**fields, "choice": "report"})
     second = client.post(url + "/choice", data={**fields, "choice": "wait"})
     assert first.status_code == second.status_code == 303
@@ -117,7 +109,7 @@ def test_double_submit_records_once_and_shows_the_current_step(client, learner, 
 
 def test_missing_choice_is_a_clear_error(client, learner):
     url = start(client)
-    fields = form_fields(client.get(url).text, "/choice")
+    fields = hidden_fields(client.get(url).text, action_ending="/choice")
     response = client.post(url + "/choice", data=fields)
     assert response.status_code == 422
     page = check_page(response.text)
@@ -130,7 +122,7 @@ def test_unanswered_questions_keep_the_answers_given(client, learner):
     for choice in ("report", "ask-un"):
         choose(client, url, choice); proceed(client, url)
     proceed(client, url)
-    fields = form_fields(client.get(url).text, "/answers")
+    fields = hidden_fields(client.get(url).text, action_ending="/answers")
     response = client.post(url + "/answers", data={**fields, "q-q-prep": "2"})
     assert response.status_code == 422
     page = check_page(response.text)
@@ -152,7 +144,7 @@ def test_htmx_gets_only_the_player_fragment(client, learner):
 def test_another_learner_cannot_see_or_play_an_attempt(client, learner, session):
     url = start(client)
     choose(client, url, "report")
-    fields = form_fields(client.get("/training").text, "/sign-out")
+    fields = hidden_fields(client.get("/training").text, "/sign-out")
     client.post("/sign-out", data=fields)
     intruder = make_official(session)
     client.sign_in(intruder.email, PASSWORD)
@@ -167,7 +159,7 @@ def test_another_learner_cannot_see_or_play_an_attempt(client, learner, session)
 
 def test_choice_with_a_bad_csrf_token_changes_nothing(client, learner, session):
     url = start(client)
-    fields = form_fields(client.get(url).text, "/choice")
+    fields = hidden_fields(client.get(url).text, action_ending="/choice")
     response = client.post(url + "/choice", data={**fields, "csrf_token": "wrong", "choice": "report"})
     assert response.status_code == 403
     assert not session.exec(select(AttemptEvent).where(AttemptEvent.kind == "choice-made")).all()

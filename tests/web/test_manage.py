@@ -5,41 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlmodel import select
 
 from app.models import Assignment, AuditEvent, Exemption, Extension, Posting, Requirement
 from app.clock import today
 from app.services.organisation.assignments import recompute_officials
-from tests.conftest import check_page
-from tests.factories import PASSWORD, make_department, make_official, make_requirement, make_unit
-
-
-def hidden(html: str, action: str) -> dict:
-    form = BeautifulSoup(html, "html5lib").find("form", {"action": action})
-    return {i["name"]: i.get("value", "") for i in form.find_all("input", {"type": "hidden"})}
-
-
-@pytest.fixture
-def org(session):
-    fcdo, mod = make_department(session, "FCDO"), make_department(session, "MOD")
-    africa = make_unit(session, fcdo, "Africa Directorate")
-    team = make_unit(session, fcdo, "Policy team", parent=africa)
-    europe = make_unit(session, fcdo, "Europe Directorate")
-    defence = make_unit(session, mod, "Operations")
-
-    def person(unit, department, **kw):
-        return make_official(session, department_id=department.id, unit_id=unit.id, unit_path=unit.path, **kw)
-
-    return {
-        "manager": person(africa, fcdo, roles="learner manager", given_name="Mara"),
-        "in_team": person(team, fcdo, given_name="Tendai"),
-        "other_team": person(europe, fcdo, given_name="Ulla"),
-        "dept_admin": person(europe, fcdo, roles="learner department-admin"),
-        "mod_official": person(defence, mod, given_name="Victor"),
-        "central": person(defence, mod, roles="learner central-admin"),
-        "learner": person(team, fcdo),
-    }
+from tests.conftest import check_page, hidden_fields
+from tests.factories import PASSWORD, make_requirement
 
 
 @pytest.mark.parametrize(
@@ -79,7 +51,7 @@ def test_manager_grants_an_extension_and_an_exemption_in_their_team(client, sess
     client.sign_in(org["manager"].email, PASSWORD)
     html = client.get(f"/manage/officials/{org['in_team'].id}").text
     assert "Overdue" in check_page(html).text
-    fields = hidden(html, f"/manage/assignments/{mine.id}/extensions")
+    fields = hidden_fields(html, f"/manage/assignments/{mine.id}/extensions")
     until = (today() + timedelta(days=20)).isoformat()
     response = client.post(f"/manage/assignments/{mine.id}/extensions", data={**fields, "reason": "absence", "comment": "Sick leave", "until": until})
     assert response.status_code == 303
@@ -106,7 +78,7 @@ def test_adding_a_posting_to_an_at_risk_country_assigns_training(client, session
     session.commit()
     client.sign_in(org["dept_admin"].email, PASSWORD)
     url = f"/manage/officials/{org['in_team'].id}"
-    fields = hidden(client.get(url).text, url + "/postings")
+    fields = hidden_fields(client.get(url).text, url + "/postings")
     bad = client.post(url + "/postings", data={**fields, "country": "SD", "post": "", "start_on": "2027-02-30"})
     assert bad.status_code == 422 and session.exec(select(Posting)).first() is None
     start = (today() + timedelta(days=90)).isoformat()
@@ -120,7 +92,7 @@ def test_central_admin_previews_then_saves_a_requirement(client, session, org, t
     client.sign_in(org["central"].email, PASSWORD)
     html = client.get("/manage/requirements/new").text
     check_page(html)
-    fields = hidden(html, "/manage/requirements")
+    fields = hidden_fields(html, "/manage/requirements")
     fcdo_id = str(org["in_team"].department_id)
     form = {**fields, "name": "FCDO refresher", "module_id": "checkpoint-visit", "department_ids": fcdo_id, "at_risk_posting": "no",
             "due_rule": "assignment", "due_days": "60", "grace_days": "30", "validity_months": "12", "recertification_days": "30",
@@ -169,7 +141,7 @@ def test_ending_a_posting_ends_the_assignment_and_is_audited(client, session, or
     session.commit()
     client.sign_in(org["manager"].email, PASSWORD)
     url = f"/manage/officials/{org['in_team'].id}"
-    fields = hidden(client.get(url).text, f"/manage/postings/{posting.id}/end")
+    fields = hidden_fields(client.get(url).text, f"/manage/postings/{posting.id}/end")
     bad = client.post(f"/manage/postings/{posting.id}/end", data={**fields, "end_on": "soon"})
     assert bad.status_code == 422
     ok = client.post(f"/manage/postings/{posting.id}/end", data={**fields, "end_on": (today() - timedelta(days=1)).isoformat()})

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bs4 import BeautifulSoup
 from sqlmodel import select
 
 from app.models import AuditEvent, CountryRiskAssessment, DueRule, Role
 from app.clock import today
-from tests.conftest import check_page
+from tests.conftest import check_page, hidden_fields
 from tests.factories import PASSWORD, make_official, make_posting, make_requirement
-
-
-def _form(html: str, action: str) -> dict:
-    form = BeautifulSoup(html, "html5lib").find("form", {"action": action})
-    return {i["name"]: i.get("value", "") for i in form.find_all("input", {"type": "hidden"})}
 
 
 def test_flagging_a_country_makes_training_required_for_officials_posted_there(client, session):
@@ -32,7 +26,7 @@ def test_flagging_a_country_makes_training_required_for_officials_posted_there(c
     client.sign_in(admin.email, PASSWORD)
     html = client.get("/admin/countries").text
     check_page(html)
-    fields = _form(html, "/admin/countries/assessments")
+    fields = hidden_fields(html, "/admin/countries/assessments")
     response = client.post(
         "/admin/countries/assessments",
         data={**fields, "country": "SS", "at_risk": "yes", "source": "Early Warning Project Statistical Risk Assessment",
@@ -57,7 +51,7 @@ def test_flagging_a_country_makes_training_required_for_officials_posted_there(c
 def test_flag_form_errors_are_reported_and_nothing_is_saved(client, session):
     admin = make_official(session, roles="learner central-admin")
     client.sign_in(admin.email, PASSWORD)
-    fields = _form(client.get("/admin/countries").text, "/admin/countries/assessments")
+    fields = hidden_fields(client.get("/admin/countries").text, "/admin/countries/assessments")
     response = client.post("/admin/countries/assessments", data={**fields, "country": "XX", "at_risk": "", "source": "", "assessed_on": "31/02/2025"})
     assert response.status_code == 422
     page = check_page(response.text)
