@@ -122,33 +122,6 @@ def _modules_settings():  # noqa: ANN202
         return Settings(environment="development")
 
 
-def _recorded_versions(database_url: str) -> list[tuple[str, str, str]]:
-    """(module id, version, content hash) of each published version; none if there is no database yet."""
-    from sqlalchemy import inspect, select
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from app.db import make_engine
-    from app.models import ModuleVersion
-
-    try:
-        url = make_url(database_url)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            if not Path(url.database).exists():
-                return []  # connecting would create an empty file
-        engine = make_engine(database_url)
-        try:
-            with engine.connect() as connection:
-                if not inspect(connection).has_table(ModuleVersion.__tablename__):
-                    return []
-                columns = (ModuleVersion.module_id, ModuleVersion.version, ModuleVersion.content_hash)
-                return [tuple(row) for row in connection.execute(select(*columns))]
-        finally:
-            engine.dispose()
-    except (SQLAlchemyError, ImportError, ValueError):
-        return []
-
-
 def _one_module(targets: list[Path], module_id: str):  # noqa: ANN202
     """The module with this id among the targets, or exit 1 saying why not."""
     from app.content.library import check_paths
@@ -192,6 +165,7 @@ def modules_check(
     """Lint modules: prints `file:line: error|warning CODE message`; exits 1 on any error (or warning with --strict)."""
     from app.content.library import check_paths
     from app.content.versions import version_drift
+    from app.services.learning.versions import recorded_versions
 
     settings = _modules_settings()
     targets = paths or [settings.modules_dir]
@@ -209,7 +183,7 @@ def modules_check(
             _print_paths(_one_module(targets, show_paths))
         return
     library = check_paths(targets)
-    drift = version_drift(library, _recorded_versions(settings.database_url))
+    drift = version_drift(library, recorded_versions(settings.database_url))
     diagnostics = sorted(library.diagnostics + drift, key=lambda d: (d.file, d.line, d.code))
     for diagnostic in diagnostics:
         typer.echo(str(diagnostic))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
@@ -152,3 +152,8 @@ def write_if_free(engine: Engine, write: Callable[[Session], object]) -> bool:
         log.info("bookkeeping write skipped: the database is busy")
         return False
     return True
+
+
+def database_answers(session: Session) -> bool:
+    """The health check's question: does the database answer a trivial query?"""
+    return session.execute(text("SELECT 1")).scalar() == 1

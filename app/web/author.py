@@ -12,6 +12,7 @@ from app.services.authoring import modules as authoring
 from app.services.learning import item_analysis
 from app.services.authoring.coverage import coverage_matrix
 from app.services.authoring.scene_map import layout
+from app.web import forms
 from app.web.deps import CurrentOfficial, Forbidden, LibraryDep, SessionDep
 from app.web.templating import render
 
@@ -102,7 +103,7 @@ def _analysis(request: Request, module_id: str, session: SessionDep, library: Li
     module = _module(library, module_id)
     known = item_analysis.versions(session, module.id)
     params = request.query_params
-    filters, errors = item_analysis.parse_filters(params.get("version"), params.get("from"), params.get("to"), known)
+    filters, errors = forms.analysis_filters(params.get("version"), params.get("from"), params.get("to"), known)
     return module, known, filters, errors
 
 

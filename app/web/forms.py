@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 from starlette.datastructures import FormData, UploadFile
 
 from app.models import DueRule
+from app.services.learning.item_analysis import AnalysisFilters
 from app.services.organisation.requirements import RequirementInput
 from app.services.organisation.risk import AssessmentInput
 
@@ -234,6 +235,33 @@ def requirement(form: FormData) -> tuple[RequirementForm, Parsed[RequirementInpu
         active=draft.active,
     )
     return draft, Parsed({}, errors, given)
+
+
+# --- Authoring ----------------------------------------------------------------------------------------
+
+
+def analysis_filters(
+    version: str | None, date_from: str | None, date_to: str | None, known_versions: list[str]
+) -> tuple[AnalysisFilters, dict[str, str]]:
+    """Item analysis filters from the query string, and errors keyed by field name."""
+    errors: dict[str, str] = {}
+    chosen = (version or "").strip() or None
+    if chosen is not None and chosen not in known_versions:
+        errors["version"] = "Select a version from the list"
+        chosen = None
+    parsed: dict[str, date | None] = {}
+    for field, raw, what in (("from", date_from, "From"), ("to", date_to, "To")):
+        text = (raw or "").strip()
+        parsed[field] = None
+        if text:
+            try:
+                parsed[field] = date.fromisoformat(text)
+            except ValueError:
+                errors[field] = f"{what} date must be a real date, for example 2026-03-31"
+    if parsed["from"] and parsed["to"] and parsed["from"] > parsed["to"]:
+        errors["to"] = "To date must be the same as or after the from date"
+    return AnalysisFilters(chosen, parsed["from"], parsed["to"]), errors
+
 
 
 # --- Central administration -------------------------------------------------------------------------

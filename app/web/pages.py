@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import text
 
+from app.db import database_answers
 from app.web.deps import LibraryDep, SessionDep, signed_in
 from app.web.templating import render
 
@@ -19,5 +19,5 @@ def accessibility(request: Request) -> Response:
 
 @router.get("/healthz")
 def health(session: SessionDep, library: LibraryDep) -> Response:
-    session.exec(text("SELECT 1"))
+    database_answers(session)
     return JSONResponse({"status": "ok", "modules": len(library.modules)})

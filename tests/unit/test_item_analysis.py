@@ -13,7 +13,8 @@ from sqlmodel import select
 from app.content.model import frozen_mapping
 from app.models import Attempt, ModuleVersion
 from app.services.learning import item_analysis, player
-from app.services.learning.item_analysis import AnalysisFilters, analyse, analysis_csv, parse_filters
+from app.services.learning.item_analysis import AnalysisFilters, analyse, analysis_csv
+from app.web.forms import analysis_filters as parse_filters
 from tests.factories import make_official
 
 BEST = (("start", "report"), ("corroborate", "ask-un"))

@@ -114,29 +114,6 @@ def versions(session: Session, module_id: str) -> list[str]:
     return [row.version for row in rows]
 
 
-def parse_filters(
-    version: str | None, date_from: str | None, date_to: str | None, known_versions: list[str]
-) -> tuple[AnalysisFilters, dict[str, str]]:
-    """Filters from a form's raw values, and errors keyed by field name."""
-    errors: dict[str, str] = {}
-    chosen = (version or "").strip() or None
-    if chosen is not None and chosen not in known_versions:
-        errors["version"] = "Select a version from the list"
-        chosen = None
-    parsed: dict[str, date | None] = {}
-    for field, raw, what in (("from", date_from, "From"), ("to", date_to, "To")):
-        text = (raw or "").strip()
-        parsed[field] = None
-        if text:
-            try:
-                parsed[field] = date.fromisoformat(text)
-            except ValueError:
-                errors[field] = f"{what} date must be a real date, for example 2026-03-31"
-    if parsed["from"] and parsed["to"] and parsed["from"] > parsed["to"]:
-        errors["to"] = "To date must be the same as or after the from date"
-    return AnalysisFilters(chosen, parsed["from"], parsed["to"]), errors
-
-
 def _attempts(filters: AnalysisFilters, module_id: str, *columns) -> Select:  # noqa: ANN002
     """SELECT columns FROM attempt JOIN module_version, restricted to the module and the filters."""
     query = (

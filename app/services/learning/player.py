@@ -18,6 +18,7 @@ from pathlib import Path
 from app.content.model import Library, Module, Question
 from app.content.parser import parse_bytes
 from app.models import Attempt, AttemptEvent, AttemptState, Completion, EventKind, ModuleVersion, Official
+from app.services.organisation.assignments import recompute_officials
 from app.clock import utcnow
 
 
@@ -256,8 +257,6 @@ def _finish(
         )
         session.flush()
         # A pass may satisfy mandatory training: bring the official's assignments up to date.
-        from app.services.organisation.assignments import recompute_officials
-
         recompute_officials(session, [attempt.official_id], now.date())
     return True
 

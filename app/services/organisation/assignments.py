@@ -19,6 +19,7 @@ from app.models import (
     Completion,
     Country,
     CountryRiskAssessment,
+    Department,
     DueRule,
     Exemption,
     Extension,
@@ -94,8 +95,6 @@ def current_risk_flags(session: Session) -> dict[str, RiskFlag]:
 
 
 def load_context(session: Session, today: date, current_majors: Mapping[str, tuple[int, date]] | None = None) -> Context:
-    from app.models import Department
-
     return Context(
         today=today,
         requirements=list(session.exec(select(Requirement).where(Requirement.active.is_(True)))),

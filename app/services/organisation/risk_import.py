@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from app.models import CountryRiskAssessment
 from app.clock import today as utc_today
 from app.services.audit import Actor
+from app.services.organisation.assignments import recompute_countries
 from app.services.organisation.csv_input import AuditBatch, CountryResolver, CsvTable, ImportReport, RowError, read_table
 
 EWP_TOP = 30  # the Early Warning Project treats its top 30 as high risk
@@ -208,6 +209,4 @@ def _apply(session: Session, wanted: list[Assessment], current: dict, source: st
     session.expire_all()
     flipped = [a.country_code for a in wanted if a.at_risk != (current[a.country_code].at_risk if a.country_code in current else False)]
     if flipped:
-        from app.services.organisation.assignments import recompute_countries
-
         recompute_countries(session, flipped, today)
