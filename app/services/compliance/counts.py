@@ -7,9 +7,6 @@ API all read their figures from here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -120,33 +117,42 @@ def assignment_query(columns, scope: Scope, on: date, filters: Filters, *, with_
     return query.where(*where)
 
 
-_shared: ContextVar[tuple | None] = ContextVar("compliance_one_scan", default=None)
 CUBE = ("unit", "module", "country")
 
 
-@contextmanager
-def one_scan(session: Session, scope: Scope, on: date, filters: Filters) -> Iterator[None]:
-    """Within this block, counts for this scope, date and filters by unit, module, country or in total are
-    all answered from one GROUP BY over (unit, module, country), so a page with several tables scans once."""
-    cube = _counts(session, scope, on, filters, CUBE)
-    token = _shared.set((session, scope, on, filters, cube))
-    try:
-        yield
-    finally:
-        _shared.reset(token)
+@dataclass(frozen=True)
+class PageCounts:
+    """The counts of one page (a scope, an as-at date and filters) from one GROUP BY over (unit, module, country),
+    so a page with several tables scans the assignments once; built by `page_counts`, passed to the views."""
+
+    cube: dict  # {(unit id, module id, country code): (assigned, exempt, compliant, overdue, not yet due, expiring)}
+
+    def by(self, by: str | None) -> dict:
+        """Counts per unit, module or country, or {None: totals}: what `counts_by` gives, without a query."""
+        if by is not None and by not in CUBE:
+            raise ValueError(f"a page's counts group by {', '.join(CUBE)}, not {by}")
+        position = CUBE.index(by) if by else None
+        sums: dict = {}
+        for key, values in self.cube.items():
+            group = key[position] if position is not None else None
+            so_far = sums.get(group)
+            sums[group] = values if so_far is None else tuple(map(sum, zip(so_far, values)))
+        if by is None and not sums:
+            sums[None] = (0, 0, 0, 0, 0, 0)
+        return {group: Counts(*values) for group, values in sums.items()}
+
+    @property
+    def total(self) -> Counts:
+        return self.by(None)[None]
+
+
+def page_counts(session: Session, scope: Scope, on: date, filters: Filters = Filters()) -> PageCounts:
+    """One scan of the assignments in scope at `on`, grouped by unit, module and country."""
+    return PageCounts(_counts(session, scope, on, filters, CUBE))
 
 
 def counts_by(session: Session, scope: Scope, on: date, by: str | None = None, filters: Filters = Filters()) -> dict:
     """Counts per group key (department id, unit id, module id, country code), or {None: totals}."""
-    shared = _shared.get()
-    if shared is not None and shared[:4] == (session, scope, on, filters) and (by is None or by in CUBE):
-        sums: dict = {}
-        position = CUBE.index(by) if by else None
-        for key, values in shared[4].items():
-            group = key[position] if position is not None else None
-            total_so_far = sums.get(group)
-            sums[group] = values if total_so_far is None else tuple(map(sum, zip(total_so_far, values)))
-        return {group: Counts(*values) for group, values in sums.items()}
     return {key[0]: Counts(*values) for key, values in _counts(session, scope, on, filters, (by,) if by else ()).items()}
 
 

@@ -20,11 +20,11 @@ from app.services.compliance.counts import (
     Counts,
     Filters,
     assignment_query,
+    PageCounts,
     counts_by,
     expiring_soon_case,
-    one_scan,
+    page_counts,
     status_case,
-    total,
 )
 from app.services.organisation.scope import Scope
 from app.services.compliance.status import EXPIRING_SOON_DAYS, STATUS_LABELS, Status
@@ -193,10 +193,15 @@ class ModuleRow:
     counts: Counts
 
 
+def _grouped(session: Session, scope: Scope, on: date, filters: Filters, by: str, scan: PageCounts | None) -> dict:
+    """Counts per `by`, from the page's one scan when the caller made one (for this scope, date and filters)."""
+    return scan.by(by) if scan is not None else counts_by(session, scope, on, by, filters)
+
+
 def by_unit(session: Session, scope: Scope, on: date, filters: Filters, department_id: int | None,
-            parent: UnitRef | None = None, top: UnitRef | None = None) -> UnitBreakdown:
+            parent: UnitRef | None = None, top: UnitRef | None = None, scan: PageCounts | None = None) -> UnitBreakdown:
     """Children of `parent` (or the top-level units) with their subtree totals: one GROUP BY, rolled up in Python."""
-    counts = counts_by(session, scope, on, "unit", filters)
+    counts = _grouped(session, scope, on, filters, "unit", scan)
     query = select(Unit.id, Unit.parent_id, Unit.name, Unit.full_name, Unit.path)
     if department_id is not None:
         query = query.where(Unit.department_id == department_id)
@@ -229,9 +234,10 @@ def by_unit(session: Session, scope: Scope, on: date, filters: Filters, departme
     return UnitBreakdown(parent, trail, rows)
 
 
-def by_country(session: Session, scope: Scope, on: date, filters: Filters) -> list[CountryRow]:
+def by_country(session: Session, scope: Scope, on: date, filters: Filters,
+               scan: PageCounts | None = None) -> list[CountryRow]:
     """Counts per country of posting, at-risk countries first; each with the posts it covers."""
-    counts = counts_by(session, scope, on, "country", filters)
+    counts = _grouped(session, scope, on, filters, "country", scan)
     posts: dict[str | None, list[str]] = {}
     post_query = assignment_query([Posting.country_code, Posting.post], scope, on, filters, with_posting=True)
     for code, post in session.execute(post_query.group_by(Posting.country_code, Posting.post)):
@@ -248,8 +254,9 @@ def by_country(session: Session, scope: Scope, on: date, filters: Filters) -> li
     return sorted(rows, key=lambda r: (not r.at_risk, r.country_code is None, r.country_name))
 
 
-def by_module(session: Session, scope: Scope, on: date, filters: Filters) -> list[ModuleRow]:
-    counts = counts_by(session, scope, on, "module", filters)
+def by_module(session: Session, scope: Scope, on: date, filters: Filters,
+              scan: PageCounts | None = None) -> list[ModuleRow]:
+    counts = _grouped(session, scope, on, filters, "module", scan)
     names: dict[str, list[str]] = {}
     for module_id, name in session.execute(select(Requirement.module_id, Requirement.name).order_by(Requirement.name)):
         names.setdefault(module_id, []).append(name)
@@ -345,11 +352,12 @@ def department_view(session: Session, scope: Scope, department_id: int, on: date
     if unit_id is not None and (parent is None or session.get(Unit, unit_id).department_id != department_id):
         raise NotInScope(unit_id)
     filters = replace(filters, department_id=department_id, unit_path=parent.path if parent else None)
-    with one_scan(session, scope, on, filters):
-        overall = total(session, scope, on, filters)
-        row = DepartmentRow(department.id, department.code, department.name, overall)
-        return DepartmentView(on, filters, row, by_unit(session, scope, on, filters, department_id, parent),
-                              by_country(session, scope, on, filters), by_module(session, scope, on, filters), overall)
+    scan = page_counts(session, scope, on, filters)
+    overall = scan.total
+    row = DepartmentRow(department.id, department.code, department.name, overall)
+    return DepartmentView(on, filters, row, by_unit(session, scope, on, filters, department_id, parent, scan=scan),
+                          by_country(session, scope, on, filters, scan), by_module(session, scope, on, filters, scan),
+                          overall)
 
 
 def team_view(session: Session, scope: Scope, on: date, filters: Filters = Filters(), unit_id: int | None = None,
@@ -365,9 +373,8 @@ def team_view(session: Session, scope: Scope, on: date, filters: Filters = Filte
     if parent is not None and parent.id == root.id:
         parent = None
     filters = replace(filters, unit_path=(parent or root).path)
-    with one_scan(session, scope, on, filters):
-        units = by_unit(session, scope, on, filters, None, parent, top=root)
-        overall = total(session, scope, on, filters)
+    scan = page_counts(session, scope, on, filters)
+    units = by_unit(session, scope, on, filters, None, parent, top=root, scan=scan)
     member_ids = assignment_query([Official.id], scope, on, filters).distinct().subquery()
     members_total = session.execute(select(func.count()).select_from(member_ids)).scalar_one()
     pages = max(1, -(-members_total // per_page))
@@ -388,7 +395,7 @@ def team_view(session: Session, scope: Scope, on: date, filters: Filters = Filte
             members[official_id].modules[module_id] = ModuleStatus(module_id, Status(status), due, bool(expiring))
             module_ids.add(module_id)
     return TeamView(on, filters, root, units, sorted(module_ids), list(members.values()), members_total, page, pages,
-                    by_module(session, scope, on, filters), overall)
+                    by_module(session, scope, on, filters, scan), scan.total)
 
 
 # ---- the officials behind a figure ------------------------------------------------------------------------
