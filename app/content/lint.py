@@ -71,7 +71,6 @@ Translations (`<id>.<lang>.md` beside `<id>.md`; see translations.py) and versio
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +78,8 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from app.content.model import Diagnostic, Question, Scene
-from app.content.render import markdown, word_count
+from app.content.render import markdown
+from app.content.scoring import PathStats, is_whole_number, path_stats
 
 WARNINGS = frozenset(
     {
@@ -97,7 +97,6 @@ SEMVER = re.compile(
 )
 LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")
 TODO = re.compile(r"\b(TODO|FIXME)\b")
-WORDS_PER_MINUTE = 200
 
 
 @dataclass
@@ -115,10 +114,6 @@ class Report:
     @property
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.items)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def check_front_matter(
@@ -147,7 +142,7 @@ def check_front_matter(
         value = meta.get(key)
         if value is None:
             continue
-        if not _is_int(value):
+        if not is_whole_number(value):
             report(line(key), "front-matter-type", f"`{key}` must be a whole number")
         elif value < low or (high is not None and value > high):
             limits = f"between {low} and {high}" if high is not None else f"at least {low}"
@@ -253,15 +248,6 @@ def check_risk_factors(
                    f"no choice or question has rf={code}; exercise it or remove it from risk_factors")
 
 
-@dataclass(frozen=True)
-class PathStats:
-    """Over all paths from the start to an ending: best and worst score, most words read."""
-
-    best: int
-    worst: int
-    longest_words: int
-
-
 def check_graph(scenes: Sequence[Scene], start: str, check_id: str | None, report: Report) -> PathStats | None:
     """Structure of the scene graph; returns path statistics when it is sound enough to score."""
     by_id = {s.id: s for s in scenes}
@@ -301,7 +287,7 @@ def check_graph(scenes: Sequence[Scene], start: str, check_id: str | None, repor
             report(scene.line, "trap", f"from scene `{scene.id}` no ending can be reached: give it a way to an ending")
     if sum(d.severity == "error" for d in report.items) > errors_before or start not in can_end:
         return None  # scores over a broken graph would only mislead
-    return _path_stats(start, by_id, edges, can_end)
+    return path_stats(start, by_id, edges, can_end)
 
 
 def _reach(roots: Sequence[str], neighbours) -> set[str]:
@@ -333,70 +319,3 @@ def _report_cycles(scenes: Sequence[Scene], edges: Mapping[str, list], report: R
     for scene in scenes:
         if scene.id not in state:
             visit(scene.id, [scene.id])
-
-
-def _path_stats(start: str, by_id: Mapping[str, Scene], edges: Mapping[str, list], can_end: set[str]) -> PathStats:
-    """Best and worst score and most words over the (acyclic) paths from start to an ending."""
-    memo: dict[str, tuple[int, int, int]] = {}
-
-    def visit(sid: str) -> tuple[int, int, int]:
-        if sid not in memo:
-            scene = by_id[sid]
-            words = len(scene.title.split()) + word_count(scene.body_html)
-            words += sum(word_count(c.text_html) for c in scene.choices)
-            if scene.is_end:
-                memo[sid] = (0, 0, words)
-            else:
-                onward = [
-                    (c.score + best, c.score + worst, word_count(c.feedback_html) + most)
-                    for c in edges[sid]
-                    if c.target in can_end
-                    for best, worst, most in [visit(c.target)]
-                ]
-                memo[sid] = (max(o[0] for o in onward), min(o[1] for o in onward), words + max(o[2] for o in onward))
-        return memo[sid]
-
-    best, worst, words = visit(start)
-    return PathStats(best, worst, words)
-
-
-def check_scoring(
-    stats: PathStats, question_points: int, pass_mark: object, pass_line: int, report: Report
-) -> None:
-    """The pass mark can be reached, and reaching it depends on the choices made."""
-    if not _is_int(pass_mark):
-        return
-    maximum = stats.best + question_points
-    if maximum == 0:
-        report(pass_line, "pass-mark-unreachable",
-               "nothing in this module scores, so no learner can pass: give choices `score=` or add questions")
-        return
-    floor = stats.worst + question_points
-    if floor * 100 >= pass_mark * maximum:
-        report(
-            pass_line, "pass-mark-not-discriminating",
-            f"the worst path ({stats.worst}) plus every question right scores {floor * 100 // maximum}%, "
-            f"which already passes {pass_mark}%: raise the pass mark or score the choices so they matter",
-        )
-
-
-def question_words(questions: Sequence[Question]) -> int:
-    """Words read in the knowledge check: each question, its options and the longest feedback."""
-    total = 0
-    for question in questions:
-        total += len(question.text.split()) + word_count(question.body_html)
-        total += sum(word_count(o.text_html) for o in question.options)
-        total += max((word_count(o.feedback_html) for o in question.options), default=0)
-    return total
-
-
-def check_reading_time(words: int, minutes: object, minutes_line: int, report: Report) -> None:
-    """estimated_minutes is within 50% of the longest path's reading time."""
-    # estimated_minutes is whole minutes, so compare with reading time rounded up to a whole minute.
-    reading = max(1, math.ceil(words / WORDS_PER_MINUTE))
-    if _is_int(minutes) and words > 0 and abs(minutes - reading) > 0.5 * reading:
-        report(
-            minutes_line, "reading-time-mismatch",
-            f"the longest path takes about {reading} min to read ({words} words at "
-            f"{WORDS_PER_MINUTE} a minute) but estimated_minutes is {minutes}: adjust one or the other",
-        )

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from markdown_it.token import Token
 
-from app.content import lint
+from app.content import lint, scoring
 from app.content.lint import Report
 from app.content.model import OUTCOMES, Choice, Diagnostic, Module, Option, Question, Scene, frozen_mapping
 from app.content.render import inline_plain_text, markdown, render_tokens, word_count
@@ -166,10 +166,10 @@ class _Reader:
         points = sum(q.points for q in questions)
         intro_html = render_tokens(intro)
         if stats is not None:
-            lint.check_scoring(stats, points, meta.get("pass_mark"), key_lines.get("pass_mark", 1), self.report)
-            words = stats.longest_words + word_count(intro_html) + lint.question_words(questions)
+            scoring.check_scoring(stats, points, meta.get("pass_mark"), key_lines.get("pass_mark", 1), self.report)
+            words = stats.longest_words + word_count(intro_html) + scoring.question_words(questions)
             minutes = meta.get("estimated_minutes")
-            lint.check_reading_time(words, minutes, key_lines.get("estimated_minutes", 1), self.report)
+            scoring.check_reading_time(words, minutes, key_lines.get("estimated_minutes", 1), self.report)
         if self.report.has_errors or stats is None:
             return None, module_id, id_line
         module = Module(
