@@ -8,9 +8,12 @@ import re
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Mount
 
-from app.web.deps import current_official, get_db, parsed_form, verify_csrf
-from tests.conftest import check_page
-from tests.factories import PASSWORD, make_official
+import pytest
+from fastapi.testclient import TestClient
+
+from app.web.deps import central_admin, current_official, get_db, manager_scope, parsed_form, verify_csrf
+from tests.conftest import HtmlClient, check_page, hidden_fields, place
+from tests.factories import PASSWORD, make_official, make_requirement
 
 PUBLIC = {"/sign-in", "/sign-out", "/accessibility", "/healthz"}  # signing out needs no session
 
@@ -34,6 +37,27 @@ def test_every_non_public_route_requires_a_signed_in_official(app):
         if route.path in PUBLIC:
             continue
         assert current_official in _calls(route.dependant), f"{route.path} has no authorisation dependency"
+
+
+ROLE_PREFIXES = ("/manage", "/compliance", "/admin", "/author")
+# Under those prefixes, but open to every signed-in official on purpose: what the figures mean
+# (test_dashboards.py's matrix and the one below give learners 200 there).
+OPEN_TO_EVERY_OFFICIAL = {"/compliance/definitions"}
+
+
+def _is_role_check(call) -> bool:
+    """A dependency that refuses an official for their roles: manager_scope, central_admin, the author check,
+    or a check made by require_role(...)."""
+    from app.web.author import require_author
+
+    return call in {manager_scope, central_admin, require_author} or getattr(call, "__qualname__", "").startswith("require_role.")
+
+
+def test_every_audience_route_checks_a_role_not_only_sign_in(app):
+    checked = [r for r in routes(app) if r.path.startswith(ROLE_PREFIXES) and r.path not in OPEN_TO_EVERY_OFFICIAL]
+    assert len(checked) > 20, "the route walk found too few audience routes to mean anything"
+    for route in checked:
+        assert any(_is_role_check(call) for call in _calls(route.dependant)), f"{route.path} checks no role, only sign-in"
 
 
 def test_every_state_changing_route_checks_csrf(app):
@@ -134,3 +158,92 @@ def test_pages_carry_the_service_name_and_a_phase_banner_without_the_crown(clien
     assert page.select_one(".govuk-header, .govuk-generic-header").get_text(" ", strip=True).startswith("Atrocity Prevention Training")
     assert "Beta" in page.select_one(".govuk-phase-banner").text
     assert not page.select(".govuk-footer__crown, .govuk-header__logotype-crown, svg.govuk-logo")
+
+
+# One row per GET page of the app, one column per role: what that official gets.
+#   200, 403, 404, 422: the status;  →/path: a redirect (303) there.
+# Ids come from `org` (conftest.py): {official_id} is in the manager's team and the department admin's
+# department; {department_id} is FCDO (the manager's and department admin's); {attempt_id} is the learner's.
+# A new GET route fails test_the_matrix_covers_every_get_route until it has a row here.
+ROLE_MATRIX = """
+route                                                      learner        manager              dept_admin                   central              author
+/                                                          →/training     →/training           →/training                   →/training           →/training
+/sign-in                                                   →/training     →/training           →/training                   →/training           →/training
+/training                                                  200            200                  200                          200                  200
+/accessibility                                             200            200                  200                          200                  200
+/healthz                                                   200            200                  200                          200                  200
+/modules/{module_id}                                       200            200                  200                          200                  200
+/attempts/{attempt_id}                                     200            404                  404                          404                  404
+/attempts/{attempt_id}/result                              →/attempts/{attempt_id} 404         404                          404                  404
+/manage/officials                                          403            200                  200                          200                  403
+/manage/officials/{official_id}                            403            200                  200                          200                  403
+/manage/departments                                        403            200                  200                          200                  403
+/manage/requirements                                       403            200                  200                          200                  403
+/manage/requirements/new                                   403            403                  403                          200                  403
+/manage/requirements/{requirement_id}/edit                 403            403                  403                          200                  403
+/compliance                                                403            →/compliance/team    →/compliance/departments/{department_id} 200     403
+/compliance/definitions                                    200            200                  200                          200                  200
+/compliance/departments/{department_id}                    403            404                  200                          200                  403
+/compliance/departments/{other_department_id}              403            404                  404                          200                  403
+/compliance/team                                           403            200                  →/compliance                 →/compliance         403
+/compliance/officials                                      403            200                  200                          200                  403
+/compliance/export.csv                                     403            200                  200                          200                  403
+/compliance/export.xlsx                                    403            200                  200                          200                  403
+/admin/countries                                           403            403                  403                          200                  403
+/admin/audit                                               403            403                  403                          200                  403
+/admin/imports                                             403            403                  403                          200                  403
+/admin/api-tokens                                          403            403                  403                          200                  403
+/author                                                    403            403                  403                          200                  200
+/author/coverage                                           403            403                  403                          200                  200
+/author/modules/{module_id}                                403            403                  403                          200                  200
+/author/modules/{module_id}/preview                        403            403                  403                          200                  200
+/author/modules/{module_id}/preview/scenes/start           403            403                  403                          200                  200
+/author/modules/{module_id}/preview/scenes/start/feedback?choice=report 403 403                403                          200                  200
+/author/modules/{module_id}/preview/check                  403            403                  403                          200                  200
+/author/modules/{module_id}/map                            403            403                  403                          200                  200
+/author/modules/{module_id}/analysis                       403            403                  403                          200                  200
+/author/modules/{module_id}/analysis/csv                   403            403                  403                          200                  200
+"""
+
+
+def _matrix() -> tuple[list[str], list[tuple[str, list[str]]]]:
+    header, *lines = [line.split() for line in ROLE_MATRIX.strip().splitlines()]
+    assert all(len(line) == len(header) for line in lines), "a matrix row has the wrong number of cells"
+    return header[1:], [(line[0], line[1:]) for line in lines]
+
+
+def test_the_matrix_covers_every_get_route(app):
+    urls = [url.split("?")[0] for url, _cells in _matrix()[1]]
+    for route in routes(app):
+        if "GET" in route.methods:
+            # {placeholders} stand for any id: "x" matches the route's own path parameters.
+            assert any(route.path_regex.match(re.sub(r"\{\w+\}", "x", url)) for url in urls), f"GET {route.path} has no row in ROLE_MATRIX"
+
+
+@pytest.fixture
+def matrix_ids(client, session, org) -> dict:
+    """Real ids for the matrix: a requirement, the learner's attempt, the org's people and departments."""
+    requirement = make_requirement(session)
+    client.sign_in(org["learner"].email, PASSWORD)
+    page = client.get("/modules/checkpoint-visit")
+    response = client.post("/modules/checkpoint-visit/attempts", data=hidden_fields(page.text, action_ending="/attempts"))
+    return {"module_id": "checkpoint-visit", "attempt_id": response.headers["location"].rsplit("/", 1)[1],
+            "official_id": org["in_team"].id, "requirement_id": requirement.id,
+            "department_id": org["fcdo"].id, "other_department_id": org["mod"].id}
+
+
+def test_role_by_route_matrix(app, session, org, matrix_ids):
+    people = {**org, "author": place(session, org["team"], roles="learner author")}
+    roles, rows = _matrix()
+    wrong = []
+    for column, who in enumerate(roles):
+        with TestClient(app, follow_redirects=False) as raw:
+            client = HtmlClient(raw)  # every HTML page also passes the house checks
+            client.sign_in(people[who].email, PASSWORD)
+            for url, cells in rows:
+                expected = cells[column].format(**matrix_ids)
+                response = client.get(url.format(**matrix_ids))
+                got = f"→{response.headers['location']}" if response.status_code == 303 else str(response.status_code)
+                if got != expected:
+                    wrong.append(f"{who:<10} {url}: expected {expected}, got {got}")
+    assert not wrong, "\n".join(wrong)
