@@ -18,6 +18,11 @@ def learner(sign_in_as):
     return sign_in_as()
 
 
+def form_fields(html: str, action_suffix: str) -> dict:
+    """The hidden fields of the form whose action ends with `action_suffix` (tests/web/test_busy_database.py uses it)."""
+    return hidden_fields(html, action_ending=action_suffix)
+
+
 def start(client) -> str:
     page = client.get("/modules/checkpoint-visit")
     response = client.post("/modules/checkpoint-visit/attempts", data=hidden_fields(page.text, action_ending="/attempts"))
