@@ -14,7 +14,7 @@ from app.services.compliance import dashboards
 from app.services.compliance.dashboards import DashboardQuery, NotInScope
 from app.services.organisation.scope import Scope
 from app.services.compliance.snapshots import trend
-from app.services.compliance.status import STATUS_LABELS
+from app.services.compliance.status import ListStatus
 from app.services.compliance.trend import trend_chart
 from app.web.deps import CurrentOfficial, LibraryDep, SessionDep, manager_scope
 from app.web.templating import render
@@ -22,8 +22,6 @@ from app.web.templating import render
 router = APIRouter(prefix="/compliance")
 ViewerScope = Annotated[Scope, Depends(manager_scope)]
 
-STATUS_NAMES = {"assigned": "Assigned", **{s.value: label for s, label in STATUS_LABELS.items()},
-                "expiring-soon": "Expiring soon"}
 
 
 def _query(request: Request, session: Session) -> tuple[DashboardQuery, dict[str, str]]:
@@ -38,7 +36,7 @@ def _options(session: Session, scope: Scope, library, *, department_id: int | No
 
 
 def _page(request: Request, template: str, context: dict, errors: dict[str, str]) -> Response:
-    context = {"active_nav": "compliance", "errors": errors, "status_names": STATUS_NAMES, **context}
+    context = {"active_nav": "compliance", "errors": errors, "status_names": {s.value: s.label for s in ListStatus}, **context}
     return render(request, template, context, fragment="dashboard", status_code=422 if errors else 200)
 
 

@@ -27,10 +27,10 @@ from app.services.compliance.counts import (
     status_case,
 )
 from app.services.organisation.scope import Scope
-from app.services.compliance.status import EXPIRING_SOON_DAYS, STATUS_LABELS, Status
+from app.services.compliance.status import EXPIRING_SOON_DAYS, ListStatus, Status
 
 PER_PAGE = 50
-STATUSES = ("assigned", "compliant", "overdue", "not-yet-due", "exempt", "expiring-soon")
+STATUSES = tuple(s.value for s in ListStatus)
 SORTS = {"name": "Name", "due": "Due date", "unit": "Unit"}
 NO_SUCH_UNIT = "/no-such-unit/"  # an id that names no unit narrows to nothing, exactly like one out of scope
 
@@ -420,7 +420,7 @@ class OfficialRow:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return self.status.label
 
 
 @dataclass(frozen=True)

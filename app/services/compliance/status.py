@@ -11,18 +11,41 @@ EXPIRING_SOON_DAYS = 30
 
 
 class Status(StrEnum):
-    EXEMPT = "exempt"
-    COMPLIANT = "compliant"
-    OVERDUE = "overdue"
-    NOT_YET_DUE = "not-yet-due"
+    """An assignment's status at a date; `label` is the dashboards' word, `learner_label` the official's own."""
+
+    label: str
+    learner_label: str
+
+    def __new__(cls, value: str, label: str, learner_label: str) -> "Status":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.learner_label = learner_label
+        return member
+
+    EXEMPT = "exempt", "Exempt", "Exempt"
+    COMPLIANT = "compliant", "Compliant", "Complete"
+    OVERDUE = "overdue", "Overdue", "Overdue"
+    NOT_YET_DUE = "not-yet-due", "Not yet due", "To do"
 
 
-STATUS_LABELS = {
-    Status.EXEMPT: "Exempt",
-    Status.COMPLIANT: "Compliant",
-    Status.OVERDUE: "Overdue",
-    Status.NOT_YET_DUE: "Not yet due",
-}
+class ListStatus(StrEnum):
+    """Which assignments a list of officials shows: all of them, those of one status, or those expiring soon."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> "ListStatus":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    ASSIGNED = "assigned", "Assigned"
+    EXEMPT = Status.EXEMPT.value, Status.EXEMPT.label
+    COMPLIANT = Status.COMPLIANT.value, Status.COMPLIANT.label
+    OVERDUE = Status.OVERDUE.value, Status.OVERDUE.label
+    NOT_YET_DUE = Status.NOT_YET_DUE.value, Status.NOT_YET_DUE.label
+    EXPIRING_SOON = "expiring-soon", "Expiring soon"
 
 
 @dataclass(frozen=True)

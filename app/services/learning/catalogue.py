@@ -15,18 +15,20 @@ from app.services.compliance.status import AssignmentFacts, Status, effective_du
 
 
 class TrainingStatus(StrEnum):
-    NOT_STARTED = "not-started"
-    IN_PROGRESS = "in-progress"
-    PASSED = "passed"
-    FAILED = "failed"
+    """Where an official stands on a module, whether or not it is required of them; `label` says it in words."""
 
+    label: str
 
-STATUS_LABELS = {
-    TrainingStatus.NOT_STARTED: "Not started",
-    TrainingStatus.IN_PROGRESS: "In progress",
-    TrainingStatus.PASSED: "Passed",
-    TrainingStatus.FAILED: "Failed",
-}
+    def __new__(cls, value: str, label: str) -> "TrainingStatus":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    NOT_STARTED = "not-started", "Not started"
+    IN_PROGRESS = "in-progress", "In progress"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class ModuleEntry:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return self.status.label
 
 
 def training_for(session: Session, official: Official, library: Library) -> list[ModuleEntry]:
@@ -70,15 +72,7 @@ class RequiredEntry:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS_REQUIRED[self.status]
-
-
-STATUS_LABELS_REQUIRED = {
-    Status.COMPLIANT: "Complete",
-    Status.OVERDUE: "Overdue",
-    Status.NOT_YET_DUE: "To do",
-    Status.EXEMPT: "Exempt",
-}
+        return self.status.learner_label
 
 
 @dataclass(frozen=True)
