@@ -147,7 +147,10 @@ def _print_paths(module) -> None:  # noqa: ANN001
                f"maximum {module.max_score}; pass mark {module.pass_mark}%")
     for number, path in enumerate(paths, 1):
         best = path.score + points
-        verdict = "passes" if module.passes(best) else "fails"
+        if path.outcome == "poor":
+            verdict = "fails: a poor ending never passes"
+        else:
+            verdict = "passes" if module.passes(best, path.outcome) else "fails"
         outcome = f" ({path.outcome})" if path.outcome else ""
         factors = ", ".join(path.risk_factors) or "none"
         typer.echo(f"{number}. score {path.score}, ending {path.ending}{outcome}, risk factors {factors}; "

@@ -55,6 +55,13 @@ Text and scoring
   pass-mark-unreachable         error    no learner can reach the pass mark (the module scores nothing;
                                          since the maximum is the best path, nothing else can cause it)
   pass-mark-not-discriminating  warning  the worst path plus all-correct answers already passes
+  good-path-cannot-pass         error    a path to a good ending cannot reach the pass mark even with
+                                         every question right (scoring.py)
+  best-choice-longest           warning  the best choice is the longest option at more than half of the
+                                         decision points (cues.py)
+  right-answer-longest          warning  the right answer is the longest option in more than half of the
+                                         single-answer questions
+  absolute-wrong-option         warning  a wrong choice or option says "never" or "always"
   reading-time-mismatch         warning  estimated_minutes is more than 50% away from the reading time
                                          of the longest path at 200 words a minute
   risk-factors-invalid          error    modules/risk-factors.yaml cannot be read
@@ -85,12 +92,13 @@ WARNINGS = frozenset(
     {
         "front-matter-unknown-key", "unreachable-scene", "check-empty", "image-alt-missing",
         "todo-left", "pass-mark-not-discriminating", "reading-time-mismatch", "version-not-bumped",
+        "best-choice-longest", "right-answer-longest", "absolute-wrong-option",
     }
 )  # fmt: skip
 CODES = frozenset(re.findall(r"^  ([a-z][a-z-]+[a-z]) +(?:error|warning) ", __doc__ or "", re.M))
 RISK_CODES = frozenset(f"RF{n}" for n in range(1, 15))
 REQUIRED_KEYS = ("id", "title", "version", "summary", "risk_factors", "estimated_minutes", "pass_mark")
-OPTIONAL_KEYS = ("audience", "start", "language")
+OPTIONAL_KEYS = ("audience", "start", "language", "shuffle")
 KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SEMVER = re.compile(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
@@ -147,6 +155,8 @@ def check_front_matter(
         elif value < low or (high is not None and value > high):
             limits = f"between {low} and {high}" if high is not None else f"at least {low}"
             report(line(key), "front-matter-range", f"`{key}` must be {limits}, not {value}")
+    if "shuffle" in meta and not isinstance(meta["shuffle"], bool):
+        report(line("shuffle"), "front-matter-type", "`shuffle` must be true or false")
     for key in ("risk_factors", "audience"):
         value = meta.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):

@@ -20,6 +20,7 @@ class Choice:
     risk_factors: tuple[str, ...]
     feedback_html: str  # block HTML, sanitised ("" when missing: the linter reports it)
     line: int
+    pin_last: bool = False  # `{pin=last}`: shown last whatever the shuffle
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Option:
     correct: bool
     feedback_html: str
     line: int
+    pin_last: bool = False  # `{pin=last}`, e.g. "None of these"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class Module:
     content_hash: str  # sha256 of the file's bytes
     path: str
     check_id: str | None = None  # id of the `.check` scene (not in `scenes`), if the module has one
+    shuffle: bool = True  # choices and options shown in an order fixed per attempt; `shuffle: false` keeps file order
     source: str = field(default="", repr=False, compare=False)  # the file's text, kept with each version served
     # front-matter key -> file line, so later checks (translations, versions) can point at the key
     key_lines: Mapping[str, int] = field(default_factory=lambda: frozen_mapping({}), repr=False, compare=False)
@@ -119,7 +122,10 @@ class Module:
             return 0
         return (score * 100) // self.max_score
 
-    def passes(self, score: int) -> bool:
+    def passes(self, score: int, outcome: str | None = None) -> bool:
+        """Harm is decisive: an attempt that ends at a `poor` ending fails whatever its score."""
+        if outcome == "poor":
+            return False
         return self.max_score > 0 and score * 100 >= self.pass_mark * self.max_score
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from markdown_it.token import Token
 
-from app.content import lint, scoring
+from app.content import cues, lint, scoring
 from app.content.lint import Report
 from app.content.model import OUTCOMES, Choice, Diagnostic, Module, Option, Question, Scene, frozen_mapping
 from app.content.render import inline_plain_text, markdown, render_tokens, word_count
@@ -158,6 +158,7 @@ class _Reader:
                         f"`start: {start}` names no scene; use a scene's {{#id}}")
         lint.check_ids(scenes, questions, self.report)
         lint.check_feedback_and_options(scenes, questions, self.report)
+        cues.check_cues(scenes, questions, self.report)
         listed = meta.get("risk_factors")
         if not (isinstance(listed, list) and all(isinstance(code, str) for code in listed)):
             listed = None  # already reported; checking codes against it would only add noise
@@ -181,6 +182,7 @@ class _Reader:
             check_intro_html=check_intro_html, questions=tuple(questions),
             max_path_score=stats.best, max_score=stats.best + points,
             content_hash=content_hash, path=str(self.path), check_id=check[3] if check else None,
+            shuffle=meta.get("shuffle", True) is not False,
             key_lines=frozen_mapping(key_lines),
         )  # fmt: skip
         return module, module_id, id_line
@@ -311,7 +313,7 @@ class _Reader:
         children = inline.children or []
         close = next(i for i, t in enumerate(children) if t.type == "link_close")
         _, attrs = self._attrs(inline.content, line)
-        self._take(attrs, line, ("id", "score", "rf"))
+        self._take(attrs, line, ("id", "score", "rf", "pin"))
         choice_id = self._id(attrs, line, "choice-id-missing", "[text](#scene-id) {id=choice-id}")
         feedback = _first_blockquote(item)
         return Choice(
@@ -322,7 +324,15 @@ class _Reader:
             risk_factors=self._rf(attrs),
             feedback_html=render_tokens(feedback) if feedback else "",
             line=line,
+            pin_last=self._pin(attrs, line),
         )
+
+    def _pin(self, attrs: _Attrs, line: int) -> bool:
+        """`{pin=last}` keeps an item last when the order is shuffled."""
+        value = attrs.values.get("pin")
+        if value is not None and value != "last":
+            self.report(line, "attribute-invalid", f"`pin={value}`: the only pin is `pin=last`")
+        return value == "last"
 
     def _check(self, body: list[list[Token]], line: int) -> tuple[str, list[Question]]:
         """The knowledge check's intro and its `###` questions."""
@@ -367,7 +377,12 @@ class _Reader:
             self.report(line, "option-not-checkbox",
                         "start each option with `[ ]` (wrong) or `[x]` (right): - [x] text")
             return None
-        children = first[0][1].children or []
+        inline = first[0][1]
+        children = inline.children or []
+        _, attrs = self._attrs(inline.content, line)
+        self._take(attrs, line, ("pin",))
+        if attrs.values and children and children[-1].type == "text":  # the `{...}` block is not option text
+            children[-1].content = TRAILING_ATTRS.sub("", children[-1].content).rstrip()
         feedback = _first_blockquote(item)
         return Option(
             key=str(position),
@@ -375,4 +390,5 @@ class _Reader:
             correct='checked="checked"' in children[0].content,
             feedback_html=render_tokens(feedback) if feedback else "",
             line=line,
+            pin_last=self._pin(attrs, line),
         )

@@ -28,6 +28,7 @@ class PathStats:
     best: int
     worst: int
     longest_words: int
+    worst_good: int | None = None  # the lowest score of a path that ends at a `good` ending (None: no such path)
 
 
 def path_stats(start: str, by_id: Mapping[str, Scene], edges: Mapping[str, list], can_end: set[str]) -> PathStats:
@@ -51,8 +52,21 @@ def path_stats(start: str, by_id: Mapping[str, Scene], edges: Mapping[str, list]
                 memo[sid] = (max(o[0] for o in onward), min(o[1] for o in onward), words + max(o[2] for o in onward))
         return memo[sid]
 
+    good: dict[str, int | None] = {}
+
+    def worst_to_good(sid: str) -> int | None:
+        if sid not in good:
+            scene = by_id[sid]
+            if scene.is_end:
+                good[sid] = 0 if scene.outcome == "good" else None
+            else:
+                scores = [c.score + rest for c in edges[sid] if c.target in can_end
+                          for rest in [worst_to_good(c.target)] if rest is not None]
+                good[sid] = min(scores) if scores else None
+        return good[sid]
+
     best, worst, words = visit(start)
-    return PathStats(best, worst, words)
+    return PathStats(best, worst, words, worst_to_good(start))
 
 
 def check_scoring(
@@ -66,6 +80,14 @@ def check_scoring(
         report(pass_line, "pass-mark-unreachable",
                "nothing in this module scores, so no learner can pass: give choices `score=` or add questions")
         return
+    if stats.worst_good is not None and (stats.worst_good + question_points) * 100 < pass_mark * maximum:
+        lowest = stats.worst_good + question_points
+        report(
+            pass_line, "good-path-cannot-pass",
+            f"a path to a good ending scores {stats.worst_good}, so even with every question right it reaches "
+            f"{lowest * 100 // maximum}%, below the pass mark of {pass_mark}%: a learner who chose well would fail. "
+            "Rebalance the scores or lower the pass mark (`--paths` lists the paths)",
+        )
     floor = stats.worst + question_points
     if floor * 100 >= pass_mark * maximum:
         report(

@@ -66,6 +66,7 @@ class EventKind(StrEnum):
     SCENE_SHOWN = "scene-shown"
     CHOICE_MADE = "choice-made"
     ANSWER_GIVEN = "answer-given"
+    REWOUND = "rewound"  # back from a poor ending to the decision that led there; that choice's points no longer count
     FINISHED = "finished"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.content.model import Library, Module
 from app.models import Attempt, AttemptState, Official
@@ -35,7 +36,8 @@ def _attempt(session: SessionDep, official: Official, library: Library, attempt_
     return attempt, module
 
 
-def _to_attempt(attempt: Attempt, request: Request | None = None, module: Module | None = None) -> Response:
+def _to_attempt(attempt: Attempt, request: Request | None = None, module: Module | None = None,
+                session: Session | None = None) -> Response:
     """After a move: POST-then-redirect for plain forms; for htmx, the new step's fragment at once."""
     target = f"/attempts/{attempt.id}"
     if attempt.state == AttemptState.FINISHED:
@@ -43,7 +45,7 @@ def _to_attempt(attempt: Attempt, request: Request | None = None, module: Module
     if request is not None and wants_fragment(request):
         if attempt.state == AttemptState.FINISHED:
             return Response(status_code=204, headers={"HX-Redirect": target})
-        return _player_page(request, attempt, module)
+        return _player_page(request, session, attempt, module)
     return RedirectResponse(target, status_code=303)
 
 
@@ -76,7 +78,7 @@ def start(module_id: str, official: CurrentOfficial, session: SessionDep, librar
     return _to_attempt(attempt)
 
 
-def _player_page(request: Request, attempt: Attempt, module: Module, *, errors: dict | None = None,
+def _player_page(request: Request, session: Session, attempt: Attempt, module: Module, *, errors: dict | None = None,
                  given: dict | None = None, status_code: int = 200) -> Response:
     scene = module.scene(attempt.current_scene)
     choice = scene.choice(attempt.pending_choice) if scene and attempt.pending_choice else None
@@ -87,7 +89,10 @@ def _player_page(request: Request, attempt: Attempt, module: Module, *, errors: 
         "choice": choice,
         "errors": errors or {},
         "given": given or {},
-        "decision_number": player.decision_number(attempt),
+        "decision_number": player.decision_number(session, attempt),
+        "choices": player.choices_in_order(attempt, module, scene) if scene and not scene.is_end else [],
+        "options": {q.id: player.options_in_order(attempt, module, q) for q in module.questions},
+        "can_rewind": player.can_rewind(attempt, module),
         "heading": _heading(attempt, module),
     }
     return render(request, "learn/attempt.html", context, fragment="player", status_code=status_code)
@@ -110,7 +115,7 @@ def show_attempt(
     attempt, module = _attempt(session, official, library, attempt_id)
     if attempt.state == AttemptState.FINISHED:
         return _to_attempt(attempt)
-    return _player_page(request, attempt, module)
+    return _player_page(request, session, attempt, module)
 
 
 @router.post("/attempts/{attempt_id}/choice", dependencies=[CsrfProtected])
@@ -121,9 +126,9 @@ def make_choice(
     move = forms.move(form)
     if not move.choice and attempt.step == move.step and attempt.state == AttemptState.SCENE:
         errors = {"choice": "Select what you would do"}
-        return _player_page(request, attempt, module, errors=errors, status_code=422)
+        return _player_page(request, session, attempt, module, errors=errors, status_code=422)
     player.choose(session, attempt, module, step=move.step, scene_id=move.scene, choice_id=move.choice)
-    return _to_attempt(attempt, request, module)
+    return _to_attempt(attempt, request, module, session)
 
 
 @router.post("/attempts/{attempt_id}/continue", dependencies=[CsrfProtected])
@@ -132,7 +137,17 @@ def proceed(
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
     player.proceed(session, attempt, module, step=forms.move(form).step)
-    return _to_attempt(attempt, request, module)
+    return _to_attempt(attempt, request, module, session)
+
+
+@router.post("/attempts/{attempt_id}/rewind", dependencies=[CsrfProtected])
+def rewind(
+    request: Request, form: FormDep, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+) -> Response:
+    """From a poor ending, back to the decision that led there."""
+    attempt, module = _attempt(session, official, library, attempt_id)
+    player.rewind(session, attempt, module, step=forms.move(form).step)
+    return _to_attempt(attempt, request, module, session)
 
 
 @router.post("/attempts/{attempt_id}/answers", dependencies=[CsrfProtected])
@@ -144,8 +159,8 @@ def submit_answers(
     outcome = player.answer(session, attempt, module, step=forms.move(form).step, answers=answers)
     if outcome.missing:
         errors = {f"q-{q.id}": f"Answer the question: {q.text}" for q in outcome.missing}
-        return _player_page(request, attempt, module, errors=errors, given=answers, status_code=422)
-    return _to_attempt(attempt, request, module)
+        return _player_page(request, session, attempt, module, errors=errors, given=answers, status_code=422)
+    return _to_attempt(attempt, request, module, session)
 
 
 @router.get("/attempts/{attempt_id}/result")

@@ -144,7 +144,7 @@ B.
 ### Q {#q points=4}
 - [x] yes
   > Yes.
-- [ ] no
+- [ ] not so
   > No.
 """
 

@@ -60,7 +60,7 @@ def test_source_with_errors(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "code", "needle"),
     [
-        ("(#end-poor) {id=late-report", "(#end-good) {id=late-report", "translation-structure-mismatch", "id=late-report"),
+        ("(#end-good) {id=note", "(#end-poor) {id=note", "translation-structure-mismatch", "id=note"),
         ("{id=wait score=1}", "{id=aros score=1}", "translation-structure-mismatch", "id=aros"),
         ("{id=wait score=1}", "{id=wait score=2}", "translation-score-mismatch", "id=wait"),
         ("{id=wait score=1}", "{id=wait score=1 rf=RF1}", "translation-rf-mismatch", "id=wait"),

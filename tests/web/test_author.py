@@ -205,7 +205,7 @@ def test_analysis_csv_matches_the_filters(client, author, session, test_library)
     assert 'filename="analysis-checkpoint-visit.csv"' in response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(response.text)))
     assert ["Module", "A visit to the checkpoint", "Attempts started", "7", "", ""] in rows
-    assert ["Choices", "Reports from the north", "wait: Wait for more information", "2", "33.3", ""] in rows
+    assert ["Choices", "Reports from the north", "wait: Wait for more information before writing anything", "2", "33.3", ""] in rows
     later = client.get(MODULE + "/analysis/csv", params={"from": "2999-01-01"})
     rows = list(csv.reader(io.StringIO(later.text)))
     assert ["Module", "A visit to the checkpoint", "Attempts started", "", "", "Fewer than 5 learners"] in rows

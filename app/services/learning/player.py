@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 
 from pathlib import Path
 
-from app.content.model import Library, Module, Question
+from app.content.model import Choice, Library, Module, Option, Question, Scene
+from app.content.shuffle import in_order
 from app.content.parser import parse_bytes
 from app.models import Attempt, AttemptEvent, AttemptState, Completion, EventKind, ModuleVersion, Official
 from app.services.organisation.assignments import recompute_officials
@@ -182,6 +183,52 @@ def proceed(session: Session, attempt: Attempt, module: Module, *, step: int) ->
     return False
 
 
+def ending_outcome(attempt: Attempt, module: Module) -> str | None:
+    """The outcome of the ending the attempt reached (good, mixed or poor), once it reached one."""
+    scene = module.scene(attempt.current_scene)
+    return scene.outcome if scene is not None and scene.is_end else None
+
+
+def can_rewind(attempt: Attempt, module: Module) -> bool:
+    """At a poor ending the learner may go back to the decision that led there and choose again."""
+    return attempt.state == AttemptState.ENDING and ending_outcome(attempt, module) == "poor"
+
+
+def rewind(session: Session, attempt: Attempt, module: Module, *, step: int) -> bool:
+    """Back from a poor ending to the decision that led there. The rewound choice's points stop counting;
+    the rewind is an event of its own. False when the move is stale or not allowed."""
+    if attempt.step != step or not can_rewind(attempt, module):
+        return False
+    last = session.exec(
+        select(AttemptEvent)
+        .where(AttemptEvent.attempt_id == attempt.id, AttemptEvent.kind == EventKind.CHOICE_MADE.value)
+        .order_by(AttemptEvent.seq.desc())
+    ).first()
+    scene = module.scene(last.scene_id) if last is not None else None
+    choice = scene.choice(last.choice_id) if scene is not None else None
+    if choice is None or choice.target != attempt.current_scene:
+        return False
+    if not _move(session, attempt, step, state=AttemptState.SCENE.value, current_scene=scene.id, pending_choice=None,
+                 path_score=attempt.path_score - choice.score):
+        return False
+    _record(session, attempt, EventKind.REWOUND, scene_id=scene.id, choice_id=choice.id, score=-choice.score)
+    _record(session, attempt, EventKind.SCENE_SHOWN, scene_id=scene.id)
+    return True
+
+
+def _seed(attempt: Attempt, part: str) -> str:
+    return f"{attempt.id}:{attempt.started_at.isoformat()}:{part}"
+
+
+def choices_in_order(attempt: Attempt, module: Module, scene: Scene) -> list[Choice]:
+    """The scene's choices in this attempt's order (the same on every load; another attempt, another order)."""
+    return in_order(scene.choices, _seed(attempt, scene.id), shuffle=module.shuffle)
+
+
+def options_in_order(attempt: Attempt, module: Module, question: Question) -> list[Option]:
+    return in_order(question.options, _seed(attempt, question.id), shuffle=module.shuffle)
+
+
 def _check_scene_id(module: Module) -> str:
     return module.check_id or "check"
 
@@ -216,7 +263,7 @@ def _finish(
     session: Session, attempt: Attempt, module: Module, step: int, *, score: int, answers: dict[str, set[str]] | None = None
 ) -> bool:
     now = utcnow()
-    passed = module.passes(score)
+    passed = module.passes(score, ending_outcome(attempt, module))
     percent = module.percent(score)
     if not _move(
         session,
@@ -278,6 +325,14 @@ def finished_attempts(session: Session, official: Official, module_id: str) -> l
     )
 
 
-def decision_number(attempt: Attempt) -> int:
-    """Which decision the learner is on (1-based): each decision takes two steps, choose then continue."""
-    return attempt.step // 2 + 1
+def decision_number(session: Session, attempt: Attempt) -> int:
+    """Which decision the learner is on (1-based): choices made, less those rewound, plus one."""
+    counts = dict(
+        session.execute(
+            select(AttemptEvent.kind, func.count())
+            .where(AttemptEvent.attempt_id == attempt.id,
+                   AttemptEvent.kind.in_([EventKind.CHOICE_MADE.value, EventKind.REWOUND.value]))
+            .group_by(AttemptEvent.kind)
+        ).all()
+    )
+    return counts.get(EventKind.CHOICE_MADE.value, 0) - counts.get(EventKind.REWOUND.value, 0) + 1
