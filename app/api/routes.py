@@ -21,7 +21,7 @@ from app.clock import today
 from app.services.accounts import api_tokens
 from app.services.compliance import counts as compliance
 from app.services.compliance import exports
-from app.services.compliance.counts import Counts, Filters
+from app.services.compliance.counts import Filters
 from app.services.organisation.scope import Scope
 
 MAX_LIMIT = 500
@@ -61,13 +61,6 @@ def _filters(session: Session, scope: Scope, department: int | None, unit: int |
         raise HTTPException(404, f"No such {exc}") from None
 
 
-def _figures(counts: Counts) -> dict:
-    percent = counts.percent
-    return {"assigned": counts.assigned, "exempt": counts.exempt, "compliant": counts.compliant,
-            "overdue": counts.overdue, "not_yet_due": counts.not_yet_due, "expiring_soon": counts.expiring_soon,
-            "compliance_percent": round(percent, 2) if percent is not None else None}
-
-
 def _labels(session: Session, by: str | None) -> dict:
     if by == "department":
         return {d.id: d.code for d in session.execute(select(Department)).scalars()}
@@ -87,9 +80,9 @@ def summary(session: DbDep, scope: TokenScope, on: date | None = None,
     groups = compliance.counts_by(session, scope, on, by, filters) if by else {}
     totals = compliance.total(session, scope, on, filters)
     labels = _labels(session, by)
-    rows = [Group(key=str(key), label=str(labels.get(key, key)), **_figures(counts))
+    rows = [Group(key=str(key), label=str(labels.get(key, key)), **counts.as_json())
             for key, counts in sorted(groups.items(), key=lambda item: str(item[0]))]
-    return Summary(as_at=on, scope=scope.label, by=by, groups=rows, total=Figures(**_figures(totals)))
+    return Summary(as_at=on, scope=scope.label, by=by, groups=rows, total=Figures(**totals.as_json()))
 
 
 def _cursor(value: str | None) -> int:

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
+from app.services.compliance.counts import Counts
 
-class Figures(BaseModel):
-    """Compliance figures for one group, or in total, as DESIGN.md defines them."""
+# What each of the figures means, for the OpenAPI documentation; the fields and their order are `Counts`'s own.
+FIGURE_DESCRIPTIONS = {
+    "assigned": "Active officials with an assignment active at the as-at date",
+    "exempt": "Of those, with an exemption valid at the as-at date",
+    "compliant": "Not exempt, with an unexpired completion on or before the as-at date",
+    "overdue": "Not exempt, not compliant, effective due date before the as-at date",
+    "not_yet_due": "The rest",
+    "expiring_soon": "Compliant and expiring within 30 days or the recertification window",
+}
 
-    assigned: int = Field(description="Active officials with an assignment active at the as-at date")
-    exempt: int = Field(description="Of those, with an exemption valid at the as-at date")
-    compliant: int = Field(description="Not exempt, with an unexpired completion on or before the as-at date")
-    overdue: int = Field(description="Not exempt, not compliant, effective due date before the as-at date")
-    not_yet_due: int = Field(description="The rest")
-    expiring_soon: int = Field(description="Compliant and expiring within 30 days or the recertification window")
-    compliance_percent: float | None = Field(description="compliant / (assigned - exempt) x 100; null when nobody is due")
+Figures = create_model(
+    "Figures",
+    __doc__="Compliance figures for one group, or in total, as DESIGN.md defines them.",
+    __module__=__name__,
+    **{name: (int, Field(description=FIGURE_DESCRIPTIONS[name])) for name in Counts.FIELDS},
+    compliance_percent=(float | None, Field(description="compliant / (assigned - exempt) x 100; null when nobody is due")),
+)
 
 
 class Group(Figures):

@@ -23,6 +23,7 @@ class ComplianceSnapshot(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
     unit_path: str = Field(default="", max_length=400)
     module_id: str = Field(max_length=100)
+    # The six figures, named and ordered as app.services.compliance.counts.Counts.FIELDS (a test holds it).
     assigned: int = 0
     exempt: int = 0
     compliant: int = 0

@@ -115,3 +115,9 @@ def test_the_snapshot_command(session, org, monkeypatch, database_url):
         assert bad.exit_code != 0 and "not a date" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def test_the_snapshot_stores_the_figures_of_counts_in_their_order():
+    columns = [c.name for c in ComplianceSnapshot.__table__.columns if c.name in Counts.FIELDS]
+    assert tuple(columns) == Counts.FIELDS
+    assert Counts.of(ComplianceSnapshot(day=DAY, module_id="m", assigned=3, compliant=2)) == Counts(3, 0, 2)

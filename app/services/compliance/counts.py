@@ -7,8 +7,10 @@ API all read their figures from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from operator import attrgetter
+from typing import ClassVar
 
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -16,7 +18,7 @@ from sqlmodel import Session
 
 from app.models import Assignment, Official, Posting, Requirement
 from app.services.organisation.scope import Scope
-from app.services.compliance.status import EXPIRING_SOON_DAYS, Status
+from app.services.compliance.status import EXPIRING_SOON_DAYS, ListStatus, Status
 
 
 def is_assigned(on: date) -> ColumnElement[bool]:
@@ -60,12 +62,18 @@ def expiring_soon_case(session: Session, on: date) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class Counts:
+    """The six compliance figures of DESIGN.md, in their one order: the snapshot table's columns, the CSV's columns
+    and the API's fields all follow `Counts.FIELDS`, and every screen, export and API answer is one of these."""
+
     assigned: int = 0
     exempt: int = 0
     compliant: int = 0
     overdue: int = 0
     not_yet_due: int = 0
     expiring_soon: int = 0
+
+    FIELDS: ClassVar[tuple[str, ...]]  # ("assigned", "exempt", …, "expiring_soon"), set below from the fields
+    HEADERS: ClassVar[tuple[str, ...]]  # the CSV/Excel column headings: each figure's label, then "Compliance %"
 
     @property
     def percent(self) -> float | None:
@@ -77,7 +85,28 @@ class Counts:
         return Counts(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple())))
 
     def as_tuple(self) -> tuple[int, ...]:
-        return (self.assigned, self.exempt, self.compliant, self.overdue, self.not_yet_due, self.expiring_soon)
+        return _figures_of(self)
+
+    @classmethod
+    def of(cls, source: object) -> "Counts":
+        """The figures held by anything with these six attributes (a snapshot row, say)."""
+        return cls(*(int(getattr(source, name) or 0) for name in cls.FIELDS))
+
+    def cells(self) -> list:
+        """An export's cells: the six figures, then the percentage to one place ("" when nobody is due)."""
+        percent = self.percent
+        return [*self.as_tuple(), round(percent, 1) if percent is not None else ""]
+
+    def as_json(self) -> dict:
+        """The API's fields: the six figures by name, then compliance_percent to two places (None when nobody is due)."""
+        percent = self.percent
+        return {**dict(zip(self.FIELDS, self.as_tuple())),
+                "compliance_percent": round(percent, 2) if percent is not None else None}
+
+
+Counts.FIELDS = tuple(f.name for f in fields(Counts))
+_figures_of = attrgetter(*Counts.FIELDS)
+Counts.HEADERS = (*(ListStatus(name.replace("_", "-")).label for name in Counts.FIELDS), "Compliance %")
 
 
 @dataclass(frozen=True)

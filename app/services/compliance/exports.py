@@ -28,7 +28,7 @@ from app.services.compliance.status import AssignmentFacts, effective_due
 
 BATCH = 2000
 VIEWS = ("central", "department", "team", "officials", "units", "countries", "modules")
-COUNT_HEADERS = ["Assigned", "Exempt", "Compliant", "Overdue", "Not yet due", "Expiring soon", "Compliance %"]
+COUNT_HEADERS = list(Counts.HEADERS)
 OFFICIAL_HEADERS = ["Official id", "Name", "Email", "Department", "Unit", "Module", "Requirement", "Status",
                     "Due on", "Completed on", "Expires on", "Exempt until", "Expiring soon", "Why assigned"]
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -91,19 +91,14 @@ def describe(session: Session, scope: Scope, query: DashboardQuery) -> str:
     return ", ".join(parts)
 
 
-def _figures(counts: Counts) -> list:
-    percent = counts.percent
-    return [*counts.as_tuple(), round(percent, 1) if percent is not None else ""]
-
-
 def _unit_rows(breakdown: UnitBreakdown, total: Counts) -> Iterator[list]:
     yield ["Unit", "Unit id", *COUNT_HEADERS]
     for row in breakdown.rows:
         name = row.unit.full_name if row.unit else "No unit"
         if row.direct:
             name += " (officials in this unit itself)"
-        yield [name, row.unit.id if row.unit else "", *_figures(row.counts)]
-    yield ["Total", "", *_figures(total)]
+        yield [name, row.unit.id if row.unit else "", *row.counts.cells()]
+    yield ["Total", "", *total.cells()]
 
 
 def team_scope(team_path: str | None) -> Scope | None:
@@ -125,8 +120,8 @@ def table(session: Session, export: Export, team_path: str | None = None) -> Ite
         view = dashboards.central_view(session, scope, on, filters)
         yield ["Department", "Name", *COUNT_HEADERS]
         for department in view.rows:
-            yield [department.code, department.name, *_figures(department.counts)]
-        yield ["Total", "", *_figures(view.total)]
+            yield [department.code, department.name, *department.counts.cells()]
+        yield ["Total", "", *view.total.cells()]
     elif export.view == "department":
         department_id = filters.department_id or scope.department_id
         if department_id is None:
@@ -150,13 +145,13 @@ def table(session: Session, export: Export, team_path: str | None = None) -> Ite
         yield ["Country", "Country code", "At risk", "Source of the flag", "Posts", *COUNT_HEADERS]
         for row in dashboards.by_country(session, scope, on, filters):
             yield [row.country_name, row.country_code or "", "yes" if row.at_risk else "", row.risk_source,
-                   "; ".join(row.posts), *_figures(row.counts)]
-        yield ["Total", "", "", "", "", *_figures(compliance.total(session, scope, on, filters))]
+                   "; ".join(row.posts), *row.counts.cells()]
+        yield ["Total", "", "", "", "", *compliance.total(session, scope, on, filters).cells()]
     else:
         yield ["Module", "Requirements", *COUNT_HEADERS]
         for row in dashboards.by_module(session, scope, on, filters):
-            yield [row.module_id, "; ".join(row.requirements), *_figures(row.counts)]
-        yield ["Total", "", *_figures(compliance.total(session, scope, on, filters))]
+            yield [row.module_id, "; ".join(row.requirements), *row.counts.cells()]
+        yield ["Total", "", *compliance.total(session, scope, on, filters).cells()]
 
 
 def check(session: Session, export: Export, team_path: str | None = None) -> None:

@@ -39,10 +39,9 @@ def take_snapshot(session: Session, day: date) -> int:
         Official.department_id, Official.unit_id, Official.unit_path, Requirement.module_id)
     now = utcnow()
     rows = [
-        {"day": day, "created_at": now, "department_id": d, "unit_id": u, "unit_path": p or "", "module_id": m, "assigned": int(a),
-         "exempt": int(e or 0), "compliant": int(c or 0), "overdue": int(o or 0), "not_yet_due": int(n or 0),
-         "expiring_soon": int(x or 0)}
-        for d, u, p, m, a, e, c, o, n, x in session.execute(query)
+        {"day": day, "created_at": now, "department_id": d, "unit_id": u, "unit_path": p or "", "module_id": m,
+         **dict(zip(Counts.FIELDS, (int(n or 0) for n in figures)))}
+        for d, u, p, m, *figures in session.execute(query)
     ]
     session.execute(delete(ComplianceSnapshot).where(ComplianceSnapshot.day == day))
     if rows:
@@ -107,8 +106,7 @@ def trend(session: Session, scope: Scope, filters: Filters, on: date, months: in
     chosen = sorted(last_of_month.values())
     if not chosen:
         return []
-    sums = [func.coalesce(func.sum(getattr(ComplianceSnapshot, name)), 0) for name in
-            ("assigned", "exempt", "compliant", "overdue", "not_yet_due", "expiring_soon")]
+    sums = [func.coalesce(func.sum(getattr(ComplianceSnapshot, name)), 0) for name in Counts.FIELDS]
     rows = session.execute(
         select(ComplianceSnapshot.day, *sums)
         .where(ComplianceSnapshot.day.in_(chosen), _snapshot_scope(scope, filters))
