@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from markupsafe import Markup
-from sqlalchemy import Select, case, distinct, func, or_, select
+from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from sqlmodel import Session
 
 from app.content.model import Module, Question
@@ -57,8 +57,9 @@ class ChoiceFigure:
     choice_id: str
     text: str
     target: str
-    count: int | None
+    count: int | None  # first choices only: a choice made again after a rewind is not counted twice
     share: float | None
+    rewinds: int | None = None  # times learners went back from the poor ending this choice led to
 
 
 @dataclass(frozen=True)
@@ -230,11 +231,26 @@ def _distribution(
 
 
 def _scenes(session: Session, module: Module, filters: AnalysisFilters) -> tuple[SceneFigures, ...]:
+    first = (
+        select(AttemptEvent.attempt_id, func.min(AttemptEvent.seq).label("seq"))
+        .where(AttemptEvent.kind == EventKind.CHOICE_MADE.value)
+        .group_by(AttemptEvent.attempt_id, AttemptEvent.scene_id)
+        .subquery()
+    )
     rows = session.execute(
         _events(filters, module.id, EventKind.CHOICE_MADE, AttemptEvent.scene_id, AttemptEvent.choice_id, func.count().label("n"))
+        .join(first, and_(first.c.attempt_id == AttemptEvent.attempt_id, first.c.seq == AttemptEvent.seq))
         .group_by(AttemptEvent.scene_id, AttemptEvent.choice_id)
     )
     counts = {(row.scene_id, row.choice_id): row.n for row in rows}
+    rewinds = {
+        (row.scene_id, row.choice_id): row.n
+        for row in session.execute(
+            _events(filters, module.id, EventKind.REWOUND, AttemptEvent.scene_id, AttemptEvent.choice_id,
+                    func.count().label("n"))
+            .group_by(AttemptEvent.scene_id, AttemptEvent.choice_id)
+        )
+    }
     learners = dict(
         session.execute(
             _events(filters, module.id, EventKind.CHOICE_MADE, AttemptEvent.scene_id, func.count(distinct(Attempt.official_id)))
@@ -254,6 +270,7 @@ def _scenes(session: Session, module: Module, filters: AnalysisFilters) -> tuple
                 target=c.target,
                 count=None if suppressed else counts.get((scene.id, c.id), 0),
                 share=None if suppressed else _share(counts.get((scene.id, c.id), 0), total),
+                rewinds=None if suppressed else rewinds.get((scene.id, c.id), 0),
             )
             for c in scene.choices
         )
@@ -356,6 +373,10 @@ def analysis_csv(analysis: ItemAnalysis) -> str:
         rows += [
             ("Choices", scene.title, f"{c.choice_id}: {c.text}", c.count, _percent(c.share), note(scene.suppressed))
             for c in scene.choices
+        ]
+        rows += [
+            ("Rewinds", scene.title, f"{c.choice_id}: {c.text}", c.rewinds, "", note(scene.suppressed))
+            for c in scene.choices if c.rewinds
         ]
     for q in analysis.questions:
         rows.append(("Questions", q.text, "Answered correctly", q.answered, _percent(q.correct_share), note(q.suppressed)))
