@@ -436,3 +436,44 @@ def test_lint_paths_mixes_files_and_folders_sorted(tmp_path):
         ("a.md", "duplicate-module-id"), ("a.md", "score-invalid"), ("b.md", "todo-left"),
     ]  # fmt: skip
     assert diagnostics == sorted(diagnostics, key=lambda d: (d.file, d.line))
+
+
+# Cues and harm (issue: training that cannot be clicked through) ------------------------------
+
+
+def test_a_good_path_that_cannot_reach_the_pass_mark_is_an_error(tmp_path):
+    # ignore (0) -> late-report (1) -> a good ending: 1 + 3 question points = 4/8 = 50%, under 70%.
+    text = edit("## Too late {#end-poor .end outcome=poor}", "## Too late {#end-poor .end outcome=good}")
+    module, diags = found(tmp_path, text)
+    assert diags[("good-path-cannot-pass", line_of(text, "pass_mark"))] == "error"
+    assert module is None
+
+
+def test_best_choice_longest_at_most_decision_points_is_a_warning(tmp_path):
+    text = edit("[Leave it for now: the campaign here is heated and loud](#later)", "[Leave it](#later)")
+    assert_warning(tmp_path, text, "best-choice-longest", "{#arrival}")
+
+
+def test_right_answer_longest_in_most_single_answer_questions_is_a_warning(tmp_path):
+    text = edit("- [x] RF8 Triggering factors", "- [x] RF8 Triggering factors, such as elections and anniversaries")
+    assert_warning(tmp_path, text, "right-answer-longest", "{#q-elections")
+
+
+def test_never_or_always_in_a_wrong_option_is_a_warning(tmp_path):
+    text = edit("[Wait for the election result](#later)", "[Always wait for the election result](#later)")
+    assert_warning(tmp_path, text, "absolute-wrong-option", "Always wait")
+    text = edit("- [ ] RF3 Weakness of State structures", "- [ ] RF3 State structures never weaken before elections")
+    assert_warning(tmp_path, text, "absolute-wrong-option", "never weaken")
+
+
+def test_pin_last_and_shuffle_false_are_read_and_checked(tmp_path):
+    text = edit("- [ ] RF3 Weakness of State structures", "- [ ] RF3 Weakness of State structures {pin=last}",
+                "pass_mark: 70", "pass_mark: 70\nshuffle: false")
+    module, diags = found(tmp_path, text)
+    assert diags == {} and module is not None and module.shuffle is False
+    question = module.question("q-elections")
+    assert question.options[0].pin_last and question.options[0].text_html == "RF3 Weakness of State structures"
+    module, diags = found(tmp_path, edit("{id=wait score=1}", "{id=wait score=1 pin=first}"))
+    assert diags[("attribute-invalid", line_of(SOURCE, "{id=wait score=1}"))] == "error"
+    module, diags = found(tmp_path, edit("pass_mark: 70", "pass_mark: 70\nshuffle: sometimes"))
+    assert diags[("front-matter-type", line_of(SOURCE, "pass_mark") + 1)] == "error"
