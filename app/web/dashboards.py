@@ -16,6 +16,7 @@ from app.services.organisation.scope import Scope
 from app.services.compliance.snapshots import trend
 from app.services.compliance.status import ListStatus
 from app.services.compliance.trend import trend_chart
+from app.web import forms
 from app.web.deps import CurrentOfficial, LibraryDep, SessionDep, manager_scope
 from app.web.templating import render
 
@@ -25,7 +26,8 @@ ViewerScope = Annotated[Scope, Depends(manager_scope)]
 
 
 def _query(request: Request, session: Session) -> tuple[DashboardQuery, dict[str, str]]:
-    return dashboards.parse_query(session, request.query_params, today())
+    query, errors = forms.dashboard_query(request.query_params, today())
+    return dashboards.with_unit_path(session, query), errors
 
 
 def _options(session: Session, scope: Scope, library, *, department_id: int | None = None,

@@ -11,6 +11,7 @@ from app.models import Official, Role
 from app.clock import today
 from app.services.compliance import exports
 from app.services.organisation.scope import Scope
+from app.web import forms
 from app.web.deps import CurrentOfficial, SessionDep, manager_scope
 
 router = APIRouter(prefix="/compliance")
@@ -24,10 +25,10 @@ def _team_path(official: Official) -> str | None:
 
 
 def _prepare(request: Request, session, scope: Scope, official: Official):  # noqa: ANN001, ANN202
-    view = request.query_params.get("view", "officials")
-    export, errors = exports.prepare(session, scope, view, request.query_params, today())
-    if export is None:
+    view, query, errors = forms.export_query(request.query_params, today())
+    if errors:
         return None, PlainTextResponse("\n".join(errors.values()), status_code=422)
+    export = exports.prepare(session, scope, view, query)
     try:
         exports.check(session, export, _team_path(official))
     except exports.NotInScope:

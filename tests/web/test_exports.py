@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from app.clock import today
 from app.services.compliance import counts as compliance
 from app.services.compliance import dashboards, exports
+from app.services.compliance.dashboards import DashboardQuery
 from app.services.organisation.scope import Scope
 from tests.factories import PASSWORD, make_official
 
@@ -112,7 +113,7 @@ def test_exports_are_streamed_in_batches(client, session, populated_org, monkeyp
         assert response.status_code == 200 and "content-length" not in response.headers
         assert next(response.iter_text()).startswith("# As at:")
     monkeypatch.setattr(exports, "BATCH", 5)
-    export, _errors = exports.prepare(session, Scope(everything=True, label="All"), "officials", {}, today())
+    export = exports.prepare(session, Scope(everything=True, label="All"), "officials", DashboardQuery(today()))
     chunks = exports.csv_chunks(engine, export)
     assert isinstance(chunks, GeneratorType)
     pieces = list(chunks)

@@ -6,7 +6,7 @@ CSV/Excel exports and the JSON API all build on these functions, so they show th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
@@ -77,47 +77,12 @@ class DashboardQuery:
         return urlencode(self.params(**changes))
 
 
-def parse_query(session: Session, params: Mapping[str, str], today: date) -> tuple[DashboardQuery, dict[str, str]]:
-    """Read the filter parameters; errors are keyed by the form field's id, for a GOV.UK error summary."""
-    errors: dict[str, str] = {}
-
-    def number(name: str, message: str) -> int | None:
-        text = (params.get(name) or "").strip()
-        if not text:
-            return None
-        if not text.isdigit() or int(text) < 1:
-            errors[name] = message
-            return None
-        return int(text)
-
-    on = today
-    if text := (params.get("on") or "").strip():
-        try:
-            on = date.fromisoformat(text)
-        except ValueError:
-            errors["on"] = "Enter the as-at date as a real date in the format YYYY-MM-DD, for example 2026-03-31"
-    department_id = number("department", "Select a department from the list")
-    unit_id = number("unit", "Select a unit from the list")
-    page = number("page", "Page must be a whole number, for example 2") or 1
-    country = (params.get("country") or "").strip().upper() or None
-    if country is not None and not (len(country) == 2 and country.isalpha()):
-        errors["country"] = "Select a country from the list"
-    module = (params.get("module") or "").strip() or None
-    if module is not None and (len(module) > 100 or not all(c.isalnum() or c in "-_" for c in module)):
-        errors["module"] = "Select a module from the list"
-    status = (params.get("status") or "assigned").strip()
-    if status not in STATUSES:
-        errors["status"] = "Select a status from the list"
-        status = "assigned"
-    sort = (params.get("sort") or "name").strip()
-    if sort not in SORTS:
-        errors["sort"] = "Sort by name, due date or unit"
-        sort = "name"
-    unit_path = None
-    if unit_id is not None:
-        unit_path = session.execute(select(Unit.path).where(Unit.id == unit_id)).scalar() or NO_SUCH_UNIT
-    filters = Filters(department_id, unit_path, country, module)
-    return DashboardQuery(on, filters, unit_id, status, sort, page), errors
+def with_unit_path(session: Session, query: DashboardQuery) -> DashboardQuery:
+    """The query with its unit's path filled in: a unit id that names no unit narrows to nothing."""
+    if query.unit_id is None:
+        return query
+    unit_path = session.execute(select(Unit.path).where(Unit.id == query.unit_id)).scalar() or NO_SUCH_UNIT
+    return replace(query, filters=replace(query.filters, unit_path=unit_path))
 
 
 @dataclass(frozen=True)

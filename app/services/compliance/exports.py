@@ -62,14 +62,10 @@ class Export:
         return [("As at", self.on.isoformat()), ("Scope", self.scope_label), ("Definitions", definitions)]
 
 
-def prepare(session: Session, scope: Scope, view: str, params, today: date) -> tuple[Export | None, dict[str, str]]:  # noqa: ANN001
-    """Read the dashboards' GET parameters; (None, errors) when they are invalid."""
-    query, errors = dashboards.parse_query(session, params, today)
-    if view not in VIEWS:
-        errors["view"] = "Choose a view: " + ", ".join(VIEWS)
-    if errors:
-        return None, errors
-    return Export(view, query, scope, describe(session, scope, query)), {}
+def prepare(session: Session, scope: Scope, view: str, query: DashboardQuery) -> Export:
+    """An export of `view` (one of VIEWS) with the dashboards' query, its unit found and its scope put in words."""
+    query = dashboards.with_unit_path(session, query)
+    return Export(view, query, scope, describe(session, scope, query))
 
 
 def describe(session: Session, scope: Scope, query: DashboardQuery) -> str:
