@@ -10,18 +10,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 from sqlmodel import Session
 
 from app.api.schemas import AssignmentOut, AssignmentPage, Figures, Group, Problem, Summary
 from app.db import write_if_free
 from app.web.deps import get_db
-from app.models import Country, Department, Unit
 from app.clock import today
 from app.services.accounts import api_tokens
 from app.services.compliance import counts as compliance
 from app.services.compliance import exports
 from app.services.compliance.counts import Filters
+from app.services.compliance.groups import group_labels
 from app.services.organisation.scope import Scope
 
 MAX_LIMIT = 500
@@ -61,16 +60,6 @@ def _filters(session: Session, scope: Scope, department: int | None, unit: int |
         raise HTTPException(404, f"No such {exc}") from None
 
 
-def _labels(session: Session, by: str | None) -> dict:
-    if by == "department":
-        return {d.id: d.code for d in session.execute(select(Department)).scalars()}
-    if by == "unit":
-        return dict(session.execute(select(Unit.id, Unit.full_name)).all())
-    if by == "country":
-        return dict(session.execute(select(Country.code, Country.name)).all())
-    return {}
-
-
 @router.get("/compliance/summary", response_model=Summary, summary="Compliance figures per group and in total")
 def summary(session: DbDep, scope: TokenScope, on: date | None = None,
             by: Literal["department", "unit", "module", "country"] | None = None, department: int | None = None,
@@ -79,7 +68,7 @@ def summary(session: DbDep, scope: TokenScope, on: date | None = None,
     filters = _filters(session, scope, department, unit, country, module)
     groups = compliance.counts_by(session, scope, on, by, filters) if by else {}
     totals = compliance.total(session, scope, on, filters)
-    labels = _labels(session, by)
+    labels = group_labels(session, by)
     rows = [Group(key=str(key), label=str(labels.get(key, key)), **counts.as_json())
             for key, counts in sorted(groups.items(), key=lambda item: str(item[0]))]
     return Summary(as_at=on, scope=scope.label, by=by, groups=rows, total=Figures(**totals.as_json()))
