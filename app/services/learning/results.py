@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
@@ -16,6 +16,7 @@ class ChoiceReview:
     scene: Scene
     choice: Choice
     best: bool  # the highest-scoring choice in that scene
+    rewound: bool = False  # the learner went back from the poor ending it led to and chose again
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ def result_of(session: Session, attempt: Attempt, module: Module, risk_factors: 
             if scene and choice:
                 best = choice.score == max(c.score for c in scene.choices)
                 choices.append(ChoiceReview(scene=scene, choice=choice, best=best))
+        elif event.kind == EventKind.REWOUND:
+            for n in range(len(choices) - 1, -1, -1):
+                if choices[n].choice.id == event.choice_id and not choices[n].rewound:
+                    choices[n] = replace(choices[n], rewound=True)
+                    break
         elif event.kind == EventKind.SCENE_SHOWN:
             scene = module.scene(event.scene_id or "")
             if scene is not None and scene.is_end:

@@ -1,0 +1,88 @@
+"""Through the plain HTML forms (JavaScript off): the order of choices is fixed per attempt and survives a
+reload and a validation error; a poor ending offers the way back and never says "you passed"."""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+from tests.conftest import check_page
+from tests.factories import PASSWORD, make_official
+
+
+def _fields(html: str, suffix: str) -> dict:
+    page = BeautifulSoup(html, "html5lib")
+    form = next(f for f in page.find_all("form") if f.get("action", "").endswith(suffix))
+    return {i["name"]: i.get("value", "") for i in form.find_all("input", {"type": "hidden"})}
+
+
+def _choice_order(html: str) -> list[str]:
+    return re.findall(r'name="choice"[^>]*value="([^"]+)"', html) or re.findall(r'value="([^"]+)"[^>]*name="choice"', html)
+
+
+def _start(client) -> str:
+    page = client.get("/modules/checkpoint-visit")
+    response = client.post("/modules/checkpoint-visit/attempts", data=_fields(page.text, "/attempts"))
+    assert response.status_code == 303
+    return response.headers["location"]
+
+
+def _choose(client, url: str, choice: str) -> None:
+    page = client.get(url)
+    assert client.post(url + "/choice", data={**_fields(page.text, "/choice"), "choice": choice}).status_code == 303
+    page = client.get(url)
+    assert client.post(url + "/continue", data=_fields(page.text, "/continue")).status_code == 303
+
+
+def test_order_survives_reload_and_a_validation_error(client, session):
+    official = make_official(session)
+    client.sign_in(official.email, PASSWORD)
+    url = _start(client)
+    first = _choice_order(client.get(url).text)
+    assert sorted(first) == ["report", "wait"]
+    assert _choice_order(client.get(url).text) == first  # reload
+    page = client.get(url)
+    response = client.post(url + "/choice", data=_fields(page.text, "/choice"))  # nothing selected
+    assert response.status_code == 422
+    assert _choice_order(response.text) == first
+
+
+def test_orders_differ_between_attempts(app, session):
+    from fastapi.testclient import TestClient
+
+    from tests.conftest import HtmlClient
+
+    orders = set()
+    for _ in range(8):
+        official = make_official(session)
+        with TestClient(app, follow_redirects=False) as raw:
+            client = HtmlClient(raw)
+            client.sign_in(official.email, PASSWORD)
+            orders.add(tuple(_choice_order(client.get(_start(client)).text)))
+    assert len(orders) == 2, "with two choices, eight attempts should show both orders"
+
+
+def test_a_poor_ending_offers_the_way_back_and_never_says_passed(client, session):
+    official = make_official(session)
+    client.sign_in(official.email, PASSWORD)
+    url = _start(client)
+    _choose(client, url, "report")
+    _choose(client, url, "send-name")
+    ending = check_page(client.get(url).text)
+    assert "cannot pass" in ending.text
+    assert client.post(url + "/rewind", data=_fields(str(ending), "/rewind")).status_code == 303
+    back = client.get(url)
+    assert "The desk asks for corroboration" in back.text and "Decision 2" in back.text
+    # Choosing harm again and finishing: the result does not say "passed".
+    _choose(client, url, "send-name")
+    page = client.get(url)
+    assert client.post(url + "/continue", data=_fields(page.text, "/continue")).status_code == 303
+    page = client.get(url)
+    answers = {**_fields(page.text, "/answers"), "q-q-prep": "2", "q-q-signs": ["1", "2"]}
+    response = client.post(url + "/answers", data=answers)
+    assert response.status_code == 303, response.text[-2000:]
+    result = check_page(client.get(response.headers["location"]).text)
+    assert "You did not pass" in result.h1.text
+    assert "You passed" not in result.text and "harmful outcome" in result.text
+    assert "Taken back" in result.text
