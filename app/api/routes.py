@@ -18,7 +18,7 @@ from app.web.deps import get_db
 from app.clock import today
 from app.services.accounts import api_tokens
 from app.services.compliance import counts as compliance
-from app.services.compliance import exports
+from app.services.compliance import paging
 from app.services.compliance.counts import Filters
 from app.services.compliance.groups import group_labels
 from app.services.organisation.scope import Scope
@@ -53,8 +53,8 @@ TokenScope = Annotated[Scope, Depends(token_scope)]
 def _filters(session: Session, scope: Scope, department: int | None, unit: int | None, country: str | None,
              module: str | None) -> Filters:
     try:
-        return exports.checked_filters(session, scope, department, unit, country, module)
-    except exports.OutOfScope as exc:
+        return paging.checked_filters(session, scope, department, unit, country, module)
+    except paging.OutOfScope as exc:
         raise HTTPException(403, f"That {exc} is outside this token's scope") from None
     except LookupError as exc:
         raise HTTPException(404, f"No such {exc}") from None
@@ -101,7 +101,7 @@ def assignments(request: Request, session: DbDep, scope: TokenScope, on: date | 
     on = on or today()
     after = _cursor(cursor)
     filters = _filters(session, scope, department, unit, country, module)
-    rows, more = exports.assignment_page(session, scope, on, filters, status, after, limit)
+    rows, more = paging.assignment_page(session, scope, on, filters, status, after, limit)
     following = None
     if more:
         following = str(request.url.include_query_params(**{"page[cursor]": _encode(rows[-1].assignment_id)}))

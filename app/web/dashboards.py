@@ -12,6 +12,7 @@ from app.models import Official, Role
 from app.clock import today
 from app.services.compliance import dashboards
 from app.services.compliance.dashboards import DashboardQuery, NotInScope
+from app.services.compliance.officials import official_list
 from app.services.organisation.scope import Scope
 from app.services.compliance.snapshots import trend
 from app.services.compliance.status import ListStatus
@@ -114,8 +115,8 @@ def team(request: Request, scope: ViewerScope, official: CurrentOfficial, sessio
 def officials(request: Request, scope: ViewerScope, session: SessionDep, library: LibraryDep) -> Response:
     """The assignments behind a figure, in the viewer's scope whatever ids the URL carries."""
     query, errors = _query(request, session)
-    found = None if errors else dashboards.official_list(session, scope, query.on, query.status, query.filters,
-                                                         query.sort, query.page)
+    found = None if errors else official_list(session, scope, query.on, query.status, query.filters, query.sort,
+                                              query.page)
     department_id = query.filters.department_id or scope.department_id
     context = {"found": found, "query": query, "library": library, "sorts": dashboards.SORTS,
                "options": _options(session, scope, library, department_id=department_id,

@@ -223,7 +223,7 @@ def test_official_list_sorts_and_pages(client, session, org):
                        "Victor Evans", "Cleo Fox"]  # Africa Directorate, its Policy team, Europe, Operations
     by_due = listed(client, "/compliance/officials?sort=due&status=not-yet-due")
     assert by_due == ["Lars Gray", "Tendai Banda"]  # extended to 20 days; flagged today, so 30 days' grace
-    from app.services.compliance.dashboards import official_list
+    from app.services.compliance.officials import official_list
     from app.services.organisation.scope import Scope
 
     first = official_list(session, Scope(everything=True), TODAY, per_page=3, page=1)

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from app.clock import today
 from app.services.compliance import counts as compliance
-from app.services.compliance import dashboards, exports
+from app.services.compliance import dashboards, exports, officials
 from app.services.compliance.dashboards import DashboardQuery
 from app.services.organisation.scope import Scope
 from tests.factories import PASSWORD, make_official
@@ -55,7 +55,7 @@ def test_every_breakdown_totals_to_the_service_figures(client, session, populate
 def test_officials_csv_equals_the_service_rows_and_neutralises_formulas(client, session, populated_org):
     client.sign_in(populated_org["central"].email, PASSWORD)
     _preamble, rows = read_csv(client.get("/compliance/export.csv?view=officials&status=overdue&sort=due").text)
-    expected = list(dashboards.iter_official_rows(session, Scope(everything=True), today(), "overdue", sort="due"))
+    expected = list(officials.iter_official_rows(session, Scope(everything=True), today(), "overdue", sort="due"))
     assert [(int(r["Official id"]), r["Module"], r["Status"], r["Due on"]) for r in rows] == [
         (e.official_id, e.module_id, e.status_label, e.due_on.isoformat()) for e in expected]
     _preamble, rows = read_csv(client.get("/compliance/export.csv?view=officials").text)

@@ -1,5 +1,6 @@
-"""Compliance: the status of an assignment, counts, the dashboard views, snapshots and the trend,
-exports and the API's paging.
+"""Compliance: the status of an assignment (status), counts and a page's one scan (counts), the dashboard views
+(dashboards), their tables (breakdowns), the officials behind a figure (officials), group names (groups),
+snapshots and the trend, exports, and the API's paging (paging).
 
 May import: app.models, app.clock, app.services.organisation (scope, assignments).
 """

@@ -1,4 +1,5 @@
-"""Compliance dashboards as typed view models: central, department, team and the officials behind each figure.
+"""Compliance dashboards as typed view models: the shared query, definitions, filter options, and the central,
+department and team views (their tables come from `breakdowns`, the officials behind a figure from `officials`).
 
 Every figure is a SQL GROUP BY over the stored assignments (app.services.compliance.counts); the web pages, the
 CSV/Excel exports and the JSON API all build on these functions, so they show the same numbers.
@@ -6,30 +7,35 @@ CSV/Excel exports and the JSON API all build on these functions, so they show th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.models import Assignment, Country, Department, Official, Posting, Requirement, Unit
-from app.services.organisation.assignments import current_risk_flags
+from app.models import Country, Department, Official, Requirement, Unit
+from app.services.compliance.breakdowns import (
+    CountryRow,
+    ModuleRow,
+    UnitBreakdown,
+    UnitRef,
+    by_country,
+    by_module,
+    by_unit,
+)
 from app.services.compliance.counts import (
     Counts,
     Filters,
     assignment_query,
-    PageCounts,
     counts_by,
     expiring_soon_case,
     page_counts,
     status_case,
 )
-from app.services.organisation.scope import Scope
+from app.services.compliance.officials import PER_PAGE, due_column
 from app.services.compliance.status import EXPIRING_SOON_DAYS, ListStatus, Status
-
-PER_PAGE = 50
+from app.services.organisation.scope import Scope
 STATUSES = tuple(s.value for s in ListStatus)
 SORTS = {"name": "Name", "due": "Due date", "unit": "Unit"}
 NO_SUCH_UNIT = "/no-such-unit/"  # an id that names no unit narrows to nothing, exactly like one out of scope
@@ -111,121 +117,6 @@ def filter_options(session: Session, scope: Scope, department_id: int | None = N
         [tuple(row) for row in session.execute(select(Country.code, Country.name).order_by(Country.name))],
         sorted(set(session.execute(select(Requirement.module_id)).scalars())),
     )
-
-
-# ---- breakdowns -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitRef:
-    id: int
-    name: str
-    full_name: str
-    path: str
-
-
-@dataclass(frozen=True)
-class UnitRow:
-    """A unit with the counts of its whole subtree (or, when `direct`, of the officials in the unit itself)."""
-
-    unit: UnitRef | None  # None: officials with no unit
-    counts: Counts
-    has_children: bool = False
-    direct: bool = False
-
-
-@dataclass(frozen=True)
-class UnitBreakdown:
-    parent: UnitRef | None  # the unit drilled into; None = the top of the department (or scope)
-    trail: list[UnitRef]  # the parent's ancestors within the viewer's reach, root first
-    rows: list[UnitRow]
-
-
-@dataclass(frozen=True)
-class CountryRow:
-    country_code: str | None  # None: assignments not tied to a posting
-    country_name: str
-    at_risk: bool
-    risk_source: str  # whose assessment flags it, and which edition ("" when not flagged)
-    posts: list[str]
-    counts: Counts
-
-
-@dataclass(frozen=True)
-class ModuleRow:
-    module_id: str
-    requirements: list[str]
-    counts: Counts
-
-
-def _grouped(session: Session, scope: Scope, on: date, filters: Filters, by: str, scan: PageCounts | None) -> dict:
-    """Counts per `by`, from the page's one scan when the caller made one (for this scope, date and filters)."""
-    return scan.by(by) if scan is not None else counts_by(session, scope, on, by, filters)
-
-
-def by_unit(session: Session, scope: Scope, on: date, filters: Filters, department_id: int | None,
-            parent: UnitRef | None = None, top: UnitRef | None = None, scan: PageCounts | None = None) -> UnitBreakdown:
-    """Children of `parent` (or the top-level units) with their subtree totals: one GROUP BY, rolled up in Python."""
-    counts = _grouped(session, scope, on, filters, "unit", scan)
-    query = select(Unit.id, Unit.parent_id, Unit.name, Unit.full_name, Unit.path)
-    if department_id is not None:
-        query = query.where(Unit.department_id == department_id)
-    if top is not None:
-        query = query.where(Unit.path.startswith(top.path, autoescape=True))
-    units = {uid: (pid, UnitRef(uid, name, full, path)) for uid, pid, name, full, path in session.execute(query)}
-    subtree: dict[int, Counts] = {}
-    for unit_id, unit_counts in counts.items():
-        if unit_id not in units:
-            continue
-        for ancestor in units[unit_id][1].path.strip("/").split("/"):
-            if ancestor.isdigit() and int(ancestor) in units:
-                subtree[int(ancestor)] = subtree.get(int(ancestor), Counts()) + unit_counts
-    parent_id = parent.id if parent else (top.id if top else None)
-    children = sorted((ref for pid, ref in units.values() if pid == parent_id and (top is None or ref.id != top.id)),
-                      key=lambda ref: ref.name)
-    has_children = {pid for pid, _ref in units.values()}
-    rows = []
-    focus = parent or top
-    if focus is not None and focus.id in counts:
-        rows.append(UnitRow(focus, counts[focus.id], direct=True))
-    if focus is None and top is None and None in counts:
-        rows.append(UnitRow(None, counts[None]))
-    rows += [UnitRow(ref, subtree[ref.id], ref.id in has_children) for ref in children if ref.id in subtree]
-    trail: list[UnitRef] = []
-    if parent is not None:
-        for ancestor in parent.path.strip("/").split("/")[:-1]:
-            if ancestor.isdigit() and int(ancestor) in units:
-                trail.append(units[int(ancestor)][1])
-    return UnitBreakdown(parent, trail, rows)
-
-
-def by_country(session: Session, scope: Scope, on: date, filters: Filters,
-               scan: PageCounts | None = None) -> list[CountryRow]:
-    """Counts per country of posting, at-risk countries first; each with the posts it covers."""
-    counts = _grouped(session, scope, on, filters, "country", scan)
-    posts: dict[str | None, list[str]] = {}
-    post_query = assignment_query([Posting.country_code, Posting.post], scope, on, filters, with_posting=True)
-    for code, post in session.execute(post_query.group_by(Posting.country_code, Posting.post)):
-        if post:
-            posts.setdefault(code, []).append(post)
-    names = dict(session.execute(select(Country.code, Country.name).where(Country.code.in_([c for c in counts if c]))).all())
-    flags = current_risk_flags(session)
-    rows = []
-    for code, country_counts in counts.items():
-        flag = flags.get(code) if code else None
-        rows.append(CountryRow(code, names.get(code, code) if code else "Not tied to a posting", flag is not None,
-                               f"{flag.source} {flag.edition}".strip() if flag else "", sorted(posts.get(code, [])),
-                               country_counts))
-    return sorted(rows, key=lambda r: (not r.at_risk, r.country_code is None, r.country_name))
-
-
-def by_module(session: Session, scope: Scope, on: date, filters: Filters,
-              scan: PageCounts | None = None) -> list[ModuleRow]:
-    counts = _grouped(session, scope, on, filters, "module", scan)
-    names: dict[str, list[str]] = {}
-    for module_id, name in session.execute(select(Requirement.module_id, Requirement.name).order_by(Requirement.name)):
-        names.setdefault(module_id, []).append(name)
-    return [ModuleRow(m, names.get(m, []), c) for m, c in sorted(counts.items())]
 
 
 # ---- views ------------------------------------------------------------------------------------------------
@@ -354,94 +245,10 @@ def team_view(session: Session, scope: Scope, on: date, filters: Filters = Filte
     members = {i: TeamMember(i, f"{given} {family}", unit or "") for i, given, family, unit in people}
     module_ids: set[str] = set()
     if members:
-        columns = [Official.id, Requirement.module_id, status_case(on), _due_column(on), expiring_soon_case(session, on)]
+        columns = [Official.id, Requirement.module_id, status_case(on), due_column(on), expiring_soon_case(session, on)]
         for official_id, module_id, status, due, expiring in session.execute(
                 assignment_query(columns, scope, on, filters).where(Official.id.in_(list(members)))):
             members[official_id].modules[module_id] = ModuleStatus(module_id, Status(status), due, bool(expiring))
             module_ids.add(module_id)
     return TeamView(on, filters, root, units, sorted(module_ids), list(members.values()), members_total, page, pages,
                     by_module(session, scope, on, filters, scan), scan.total)
-
-
-# ---- the officials behind a figure ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OfficialRow:
-    official_id: int
-    name: str
-    email: str
-    department: str
-    unit: str
-    module_id: str
-    requirement: str
-    status: Status
-    due_on: date  # the effective due date: an extension wins; after an expiry, the expiry date
-    completed_on: date | None
-    expires_on: date | None
-    exempt_until: date | None
-    expiring_soon: bool
-    reason: str
-
-    @property
-    def status_label(self) -> str:
-        return self.status.label
-
-
-@dataclass(frozen=True)
-class OfficialList:
-    rows: list[OfficialRow]
-    total: int
-    page: int
-    pages: int
-    per_page: int
-
-
-def _due_column(on: date):
-    due = func.coalesce(Assignment.extended_to, Assignment.due_on)
-    expired = and_(Assignment.completed_on.is_not(None), Assignment.expires_on.is_not(None), Assignment.expires_on <= on)
-    return case((and_(expired, Assignment.expires_on > due), Assignment.expires_on), else_=due)
-
-
-def _official_rows_query(session: Session, scope: Scope, on: date, status: str, filters: Filters, sort: str):
-    expiring = expiring_soon_case(session, on)
-    columns = [Official.id, Official.given_name, Official.family_name, Official.email, Department.code, Unit.full_name,
-               Requirement.module_id, Requirement.name, status_case(on), _due_column(on), Assignment.completed_on,
-               Assignment.expires_on, Assignment.exempt_until, expiring, Assignment.reason]
-    query = (assignment_query(columns, scope, on, filters)
-             .outerjoin(Department, Department.id == Official.department_id)
-             .outerjoin(Unit, Unit.id == Official.unit_id))
-    if status == "expiring-soon":
-        query = query.where(expiring)
-    elif status != "assigned":
-        query = query.where(status_case(on) == status)
-    name = (Official.family_name, Official.given_name)
-    order = {"name": name, "due": (_due_column(on), *name), "unit": (Unit.full_name, *name)}[sort]
-    return query.order_by(*order, Official.id, Assignment.id)
-
-
-def _row(values) -> OfficialRow:
-    (oid, given, family, email, department, unit, module_id, requirement, status, due, completed, expires, exempt,
-     expiring, reason) = values
-    return OfficialRow(oid, f"{given} {family}", email, department or "", unit or "", module_id, requirement,
-                       Status(status), due, completed, expires, exempt, bool(expiring), reason)
-
-
-def official_list(session: Session, scope: Scope, on: date, status: str = "assigned", filters: Filters = Filters(),
-                  sort: str = "name", page: int = 1, per_page: int = PER_PAGE) -> OfficialList:
-    """One page of the assignments behind a figure (status 'assigned' = all of them), in scope whatever the filters."""
-    query = _official_rows_query(session, scope, on, status, filters, sort)
-    count = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    pages = max(1, -(-count // per_page))
-    page = min(max(page, 1), pages)
-    rows = [_row(r) for r in session.execute(query.offset((page - 1) * per_page).limit(per_page))]
-    return OfficialList(rows, count, page, pages, per_page)
-
-
-def iter_official_rows(session: Session, scope: Scope, on: date, status: str = "assigned",
-                       filters: Filters = Filters(), sort: str = "name", batch: int = 2000) -> Iterator[OfficialRow]:
-    """Every row of the list, streamed from the database in batches (for exports)."""
-    query = _official_rows_query(session, scope, on, status, filters, sort)
-    result = session.execute(query.execution_options(yield_per=batch))
-    for values in result:
-        yield _row(values)
