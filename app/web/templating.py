@@ -1,22 +1,83 @@
-"""Jinja2 with GOV.UK Frontend macros; one helper answers a full page or, for htmx, a named block."""
+"""Jinja2 with GOV.UK Frontend macros; one helper answers a full page or, for htmx, a named block.
+
+Templates get route paths (`url`), GOV.UK dates (`govuk_date`, `govuk_datetime`) and the main menu
+for the viewer's roles (`main_navigation`) from here, so no template spells a path, a date format or a role rule."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import re
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import govuk_frontend_jinja
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from jinja2_fragments import render_block
 
 from app import PROJECT_ROOT
+from app.models.accounts import Role
 
 SERVICE_NAME = "Atrocity Prevention Training"
+
+
+def govuk_date(value: date | None, short: bool = False) -> str:
+    """A date as GOV.UK writes it: 2 December 2026 (short, for tables: 2 Dec 2026)."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%b %Y}" if short else f"{value.day} {value:%B %Y}"
+
+
+def govuk_datetime(value: datetime | None, short: bool = False) -> str:
+    """A moment with its time of day: 2 December 2026, 14:05 (short, for tables: 2 Dec 2026 14:05)."""
+    if value is None:
+        return ""
+    return f"{govuk_date(value, short=True)} {value:%H:%M}" if short else f"{govuk_date(value)}, {value:%H:%M}"
+
+
+def url_path(request: Request, name: str, /, **params: Any) -> str:
+    """The path (not the absolute URL) of the route called `name`, as the browser should request it."""
+    return str(request.app.url_path_for(name, **params))
+
+
+@pass_context
+def _url(context: Context, name: str, /, **params: Any) -> str:
+    return url_path(context["request"], name, **params)
+
+
+class NavItem(NamedTuple):
+    label: str
+    href: str
+    key: str  # matched against the page's `active_nav`
+
+
+_MANAGERS = frozenset({Role.CENTRAL_ADMIN, Role.DEPARTMENT_ADMIN, Role.MANAGER})
+# (label, route name, key, who sees it: None for everyone signed in), in menu order.
+_MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
+    ("Your training", "training", "training", None),
+    ("Authoring", "index", "authoring", frozenset({Role.AUTHOR, Role.CENTRAL_ADMIN})),
+    ("Compliance", "overview", "compliance", _MANAGERS),
+    ("Officials", "officials", "manage", _MANAGERS),  # "officials" also names /compliance/officials: the first wins
+    ("Requirements", "requirement_list", "requirements", _MANAGERS),
+    ("Countries at risk", "countries", "admin", frozenset({Role.CENTRAL_ADMIN})),
+    ("Imports", "imports", "imports", frozenset({Role.CENTRAL_ADMIN})),
+    ("Audit log", "audit_log", "audit", frozenset({Role.CENTRAL_ADMIN})),
+)
+
+
+def main_navigation(request: Request, roles: frozenset[Role] | None) -> list[NavItem]:
+    """The main menu a viewer with these roles sees; nothing when nobody is signed in."""
+    if roles is None:
+        return []
+    return [
+        NavItem(label, url_path(request, route), key)
+        for label, route, key, seen_by in _MENU
+        if seen_by is None or roles & seen_by
+    ]
 
 
 def _environment() -> Environment:
@@ -32,6 +93,9 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["service_name"] = SERVICE_NAME
+    env.globals["url"] = _url
+    env.filters["govuk_date"] = govuk_date
+    env.filters["govuk_datetime"] = govuk_datetime
     return env
 
 
@@ -72,6 +136,8 @@ def render(
     if fragment and wants_fragment(request):
         html = render_block(templates, template, fragment, **ctx)
     else:
+        viewer = ctx["current"]
+        ctx["main_navigation"] = main_navigation(request, viewer.roles if viewer else None)
         html = templates.get_template(template).render(**ctx)
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Vary"] = "HX-Request"
