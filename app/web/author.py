@@ -68,9 +68,13 @@ def preview(request: Request, module_id: str, library: LibraryDep) -> Response:
 
 
 @router.get("/modules/{module_id}/preview/scenes/{scene_id}")
-def preview_scene(request: Request, module_id: str, scene_id: str, library: LibraryDep) -> Response:
+def preview_scene(request: Request, module_id: str, scene_id: str, library: LibraryDep, order: str = "") -> Response:
     module = _module(library, module_id)
-    return render(request, "author/preview_scene.html", {"module": module, "scene": _scene(module, scene_id)})
+    scene = _scene(module, scene_id)
+    file_order = order == "file"
+    choices = authoring.preview_order(module, scene.id, scene.choices, file_order=file_order)
+    context = {"module": module, "scene": scene, "choices": choices, "file_order": file_order}
+    return render(request, "author/preview_scene.html", context)
 
 
 @router.get("/modules/{module_id}/preview/scenes/{scene_id}/feedback")
@@ -81,15 +85,20 @@ def preview_feedback(
     scene = _scene(module, scene_id)
     chosen = scene.choice(choice)
     if chosen is None:
-        context = {"module": module, "scene": scene, "errors": {"choice": "Select a choice to see its feedback"}}
+        choices = authoring.preview_order(module, scene.id, scene.choices, file_order=False)
+        context = {"module": module, "scene": scene, "choices": choices, "file_order": False,
+                   "errors": {"choice": "Select a choice to see its feedback"}}
         return render(request, "author/preview_scene.html", context, status_code=422)
     context = {"module": module, "scene": scene, "choice": chosen, "target": module.scene(chosen.target)}
     return render(request, "author/preview_feedback.html", context)
 
 
 @router.get("/modules/{module_id}/preview/check")
-def preview_check(request: Request, module_id: str, library: LibraryDep) -> Response:
-    return render(request, "author/preview_check.html", {"module": _module(library, module_id)})
+def preview_check(request: Request, module_id: str, library: LibraryDep, order: str = "") -> Response:
+    module = _module(library, module_id)
+    file_order = order == "file"
+    options = {q.id: authoring.preview_order(module, q.id, q.options, file_order=file_order) for q in module.questions}
+    return render(request, "author/preview_check.html", {"module": module, "options": options, "file_order": file_order})
 
 
 @router.get("/modules/{module_id}/map")

@@ -86,3 +86,16 @@ def test_a_poor_ending_offers_the_way_back_and_never_says_passed(client, session
     assert "You did not pass" in result.h1.text
     assert "You passed" not in result.text and "harmful outcome" in result.text
     assert "Taken back" in result.text
+
+
+def test_preview_shows_a_learners_order_with_a_way_to_file_order(client, session, test_library):
+    author = make_official(session, roles="learner author")
+    client.sign_in(author.email, PASSWORD)
+    module = test_library.get("checkpoint-visit")
+    url = f"/author/modules/{module.id}/preview/scenes/start"
+    shown = check_page(client.get(url).text)
+    assert shown.find("a", href="?order=file")
+    file_order = check_page(client.get(url + "?order=file").text)
+    assert _choice_order(str(file_order)) == [c.id for c in module.scene("start").choices]
+    assert sorted(_choice_order(str(shown))) == sorted(_choice_order(str(file_order)))
+    assert _choice_order(client.get(url).text) == _choice_order(str(shown))  # the preview's order is stable

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 from pathlib import Path
 
 from app import PROJECT_ROOT
 from app.content.model import Diagnostic, Library, Module, RiskFactor
+from app.content.shuffle import in_order
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -131,3 +136,10 @@ def _risk_label(factor: RiskFactor | None, code: str) -> str:
 def unreadable_files(library: Library) -> list[tuple[str, tuple[Diagnostic, ...]]]:
     """Files that failed before their module id could be read, with their diagnostics."""
     return [(display_path(p), diagnostics_for(library, p)) for p, module_id in library.rejected.items() if module_id is None]
+
+
+def preview_order(module: Module, part: str, items: Sequence[T], *, file_order: bool) -> list[T]:
+    """Choices or options as a learner might see them (a fixed shuffle for the preview), or in file order."""
+    if file_order:
+        return list(items)
+    return in_order(items, f"preview:{module.content_hash}:{part}", shuffle=module.shuffle)
