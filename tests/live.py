@@ -240,7 +240,9 @@ class Learner:
             return None
         if response.status_code != 200:
             raise StepFailed(f"GET {attempt_url}: {response.status_code}")
-        forms = [f for f in parse_page(response.text).forms if f.action.startswith("/attempts/")]
+        # A learner who carries on: at a poor ending, "Continue" rather than "Go back and choose again".
+        forms = [f for f in parse_page(response.text).forms
+                 if f.action.startswith("/attempts/") and not f.action.endswith("/rewind")]
         return forms[0] if forms else None
 
     def submit(self, form: Form, data: dict[str, str | list[str]]) -> httpx.Response:
