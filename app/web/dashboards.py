@@ -111,7 +111,7 @@ def team(request: Request, scope: ViewerScope, official: CurrentOfficial, sessio
     return _page(request, "compliance/team.html", context, errors)
 
 
-@router.get("/officials")
+@router.get("/officials", name="compliance_officials")
 def officials(request: Request, scope: ViewerScope, session: SessionDep, library: LibraryDep) -> Response:
     """The assignments behind a figure, in the viewer's scope whatever ids the URL carries."""
     query, errors = _query(request, session)

@@ -23,7 +23,7 @@ def _actor(official: Official) -> Actor:
     return Actor(official.id, official.full_name)
 
 
-@router.get("/officials")
+@router.get("/officials", name="manage_officials")
 def officials(request: Request, scope: ManageScope, session: SessionDep, q: str = "", page: int = 1) -> Response:
     found = people.search_officials(session, scope, q, page)
     return render(request, "manage/officials.html", {"found": found, "q": q, "scope": scope, "active_nav": "manage"},

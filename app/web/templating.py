@@ -61,7 +61,7 @@ _MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
     ("Your training", "training", "training", None),
     ("Authoring", "index", "authoring", frozenset({Role.AUTHOR, Role.CENTRAL_ADMIN})),
     ("Compliance", "overview", "compliance", _MANAGERS),
-    ("Officials", "officials", "manage", _MANAGERS),  # "officials" also names /compliance/officials: the first wins
+    ("Officials", "manage_officials", "manage", _MANAGERS),
     ("Requirements", "requirement_list", "requirements", _MANAGERS),
     ("Countries at risk", "countries", "admin", frozenset({Role.CENTRAL_ADMIN})),
     ("Imports", "imports", "imports", frozenset({Role.CENTRAL_ADMIN})),
