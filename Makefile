@@ -11,7 +11,8 @@ export APTRAIN_ENVIRONMENT ?= development
 run: setup assets migrate seed ## Set up, migrate and seed an SQLite database, then serve on http://127.0.0.1:8000
 	$(BIN)/aptrain serve
 
-test: setup assets browser ## Install what the tests need (Chromium included) and run the whole suite
+test: setup assets browser ## Install what the tests need (Chromium included), check the code with ruff and run the whole suite
+	$(BIN)/ruff check app tests bench migrations/env.py
 	APTRAIN_ENVIRONMENT=test $(BIN)/pytest
 
 setup: $(VENV)/.installed node_modules/.installed

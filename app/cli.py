@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,7 +21,7 @@ cli.add_typer(modules_cli, name="modules")
 console = Console()
 
 
-def alembic_config(database_url: str | None = None):  # noqa: ANN201
+def alembic_config(database_url: str | None = None):
     from alembic.config import Config
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
@@ -40,8 +40,8 @@ def upgrade_database(database_url: str | None = None) -> None:
 @cli.command()
 def serve(
     reload: Annotated[bool, typer.Option(help="Restart when Python code changes (development)")] = False,
-    host: Annotated[Optional[str], typer.Option(help="Address to listen on")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port to listen on")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
 ) -> None:
     """Serve the platform over HTTP."""
     import uvicorn
@@ -88,8 +88,8 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="Create the demo acco
     if settings.environment == "production":
         console.print("[red]Refusing to create demo accounts in production.[/red]")
         raise typer.Exit(2)
-    from app.content import load_library
     from app.clock import today
+    from app.content import load_library
     from app.demo.population import place_demo_accounts, seed_population
 
     with session_scope(make_engine(settings.database_url)) as session:
@@ -110,7 +110,7 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="Create the demo acco
     console.print(table)
 
 
-def _modules_settings():  # noqa: ANN202
+def _modules_settings():
     """Settings for the content commands, which need no secret: a fresh checkout can lint."""
     from pydantic import ValidationError
 
@@ -122,7 +122,7 @@ def _modules_settings():  # noqa: ANN202
         return Settings(environment="development")
 
 
-def _one_module(targets: list[Path], module_id: str):  # noqa: ANN202
+def _one_module(targets: list[Path], module_id: str):
     """The module with this id among the targets, or exit 1 saying why not."""
     from app.content.library import check_paths
 
@@ -138,7 +138,7 @@ def _one_module(targets: list[Path], module_id: str):  # noqa: ANN202
     return module
 
 
-def _print_paths(module) -> None:  # noqa: ANN001
+def _print_paths(module) -> None:
     from app.content.graph import all_paths
 
     points = module.max_score - module.max_path_score
@@ -160,10 +160,10 @@ def _print_paths(module) -> None:  # noqa: ANN001
 
 @modules_cli.command("check")
 def modules_check(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Module files or folders (default: the modules folder)")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Module files or folders (default: the modules folder)")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too")] = False,
-    graph: Annotated[Optional[str], typer.Option("--graph", metavar="ID", help="Print module ID's scene graph (Mermaid)")] = None,
-    show_paths: Annotated[Optional[str], typer.Option("--paths", metavar="ID", help="Print every path through module ID")] = None,
+    graph: Annotated[str | None, typer.Option("--graph", metavar="ID", help="Print module ID's scene graph (Mermaid)")] = None,
+    show_paths: Annotated[str | None, typer.Option("--paths", metavar="ID", help="Print every path through module ID")] = None,
 ) -> None:
     """Lint modules: prints `file:line: error|warning CODE message`; exits 1 on any error (or warning with --strict)."""
     from app.content.library import check_paths
@@ -199,7 +199,7 @@ def modules_check(
 
 @modules_cli.command("coverage")
 def modules_coverage(
-    folder: Annotated[Optional[Path], typer.Argument(help="Modules folder (default: the modules folder)")] = None,
+    folder: Annotated[Path | None, typer.Argument(help="Modules folder (default: the modules folder)")] = None,
 ) -> None:
     """Print which modules exercise which risk factors, and the factors fewer than two modules cover."""
     from app.content import load_library
@@ -231,7 +231,7 @@ cli.add_typer(import_cli, name="import")
 SUMMARY_LIMIT = 200  # lines listed per kind of change; the counts are always complete
 
 
-def _print_import(path: Path, report, dry_run: bool) -> None:  # noqa: ANN001
+def _print_import(path: Path, report, dry_run: bool) -> None:
     """Errors as PATH:LINE: message (exit 1), warnings likewise, then what changed or would change."""
     for problem in report.errors:
         typer.echo(f"{path}:{problem.line}: {problem.message}")
@@ -251,7 +251,7 @@ def _print_import(path: Path, report, dry_run: bool) -> None:  # noqa: ANN001
     typer.echo(f"{verb} {counts['added']}, change {counts['changed']}, end {counts['ended']} ({report.rows} row(s)).")
 
 
-def _import_session():  # noqa: ANN202
+def _import_session():
     from app.config import get_settings
     from app.db import make_engine, session_scope
 
@@ -284,8 +284,8 @@ def import_risk_command(
     source: Annotated[str, typer.Option("--source", help="Whose assessment this is, e.g. 'Early Warning Project Statistical Risk Assessment'")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and show what would change; change nothing")] = False,
     top: Annotated[int, typer.Option("--top", min=1, help="EWP files: ranks 1..N are flagged at risk")] = 30,
-    edition: Annotated[Optional[str], typer.Option("--edition", help="e.g. 2025-26 (EWP: taken from the column names)")] = None,
-    assessed_on: Annotated[Optional[str], typer.Option("--date", help="Publication date YYYY-MM-DD (default: from the file name)")] = None,
+    edition: Annotated[str | None, typer.Option("--edition", help="e.g. 2025-26 (EWP: taken from the column names)")] = None,
+    assessed_on: Annotated[str | None, typer.Option("--date", help="Publication date YYYY-MM-DD (default: from the file name)")] = None,
 ) -> None:
     """At-risk countries from a source's list, e.g. the Early Warning Project's published CSV."""
     from datetime import date
@@ -306,17 +306,17 @@ def import_risk_command(
 
 @cli.command()
 def snapshot(
-    day: Annotated[Optional[str], typer.Option("--date", help="The day to snapshot, YYYY-MM-DD (default: today)")] = None,
+    day: Annotated[str | None, typer.Option("--date", help="The day to snapshot, YYYY-MM-DD (default: today)")] = None,
     backfill_from: Annotated[
-        Optional[str], typer.Option("--backfill-from", help="Also every day from this one, YYYY-MM-DD, computed from the stored assignments")
+        str | None, typer.Option("--backfill-from", help="Also every day from this one, YYYY-MM-DD, computed from the stored assignments")
     ] = None,
 ) -> None:
     """Store the compliance counts per (unit, module) for a day, replacing that day's rows (safe to run twice)."""
     from datetime import date
 
+    from app.clock import today
     from app.config import get_settings
     from app.db import make_engine, session_scope
-    from app.clock import today
     from app.services.compliance.snapshots import backfill
 
     def parse(text: str, option: str) -> date:

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _fail_closed(self) -> "Settings":
+    def _fail_closed(self) -> Settings:
         if self.secret_key is None:
             if self.environment == "production":
                 raise ValueError(
@@ -79,7 +79,7 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _reload_in_development(self) -> "Settings":
+    def _reload_in_development(self) -> Settings:
         if self.reload_modules is None:
             self.reload_modules = self.environment == "development"
         return self

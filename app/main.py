@@ -12,12 +12,12 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import PROJECT_ROOT
+from app.api.app import create_api
 from app.config import Settings, get_settings
 from app.content.live import LiveLibrary
 from app.content.model import Library
 from app.db import RETRY_AFTER, is_busy, make_engine
 from app.web import admin, auth, author, dashboards, imports, learn, manage, pages
-from app.api.app import create_api
 from app.web import api_tokens as api_tokens_web
 from app.web import exports as exports_web
 from app.web.deps import CsrfFailed, Forbidden, SignInRequired

@@ -22,23 +22,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bs4 import BeautifulSoup  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
-from app import PROJECT_ROOT  # noqa: E402
-from app.cli import upgrade_database  # noqa: E402
-from app.config import Settings  # noqa: E402
-from app.content import load_library  # noqa: E402
-from app.db import make_engine  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.models import Posting  # noqa: E402
-from app.services.organisation.assignments import recompute_officials  # noqa: E402
-from app.services.audit import Actor  # noqa: E402
-from app.services.organisation.risk import AssessmentInput, set_assessment  # noqa: E402
-from bench.compliance_data import PASSWORD, generate  # noqa: E402
+from app import PROJECT_ROOT
+from app.cli import upgrade_database
+from app.config import Settings
+from app.content import load_library
+from app.db import make_engine
+from app.main import create_app
+from app.models import Posting
+from app.services.audit import Actor
+from app.services.organisation.assignments import recompute_officials
+from app.services.organisation.risk import AssessmentInput, set_assessment
+from bench.compliance_data import PASSWORD, generate
 
 TODAY = date(2026, 1, 15)
 TARGETS = {"central": 300, "department": 150, "drill-down": 100, "csv 17k": 2000, "posting": 50, "flagging": 5000}
@@ -68,7 +68,7 @@ MINIMAL_CSV = f"""SELECT o.id, o.given_name, o.family_name, o.email, a.requireme
   a.expires_on FROM assignment a JOIN official o ON o.id = a.official_id WHERE {ASSIGNED_SQL} AND o.department_id = :dept"""
 
 
-def timed(action, repeat: int) -> tuple[float, float]:  # noqa: ANN001
+def timed(action, repeat: int) -> tuple[float, float]:
     """Median and p95 in milliseconds over `repeat` runs (after one warm-up run)."""
     action()
     runs = []
@@ -108,7 +108,7 @@ def database(kind: str, officials: int, reuse: bool) -> tuple[str, bool]:
     return url, True
 
 
-def signed_in(app, email: str) -> TestClient:  # noqa: ANN001
+def signed_in(app, email: str) -> TestClient:
     client = TestClient(app, follow_redirects=False)
     page = BeautifulSoup(client.get("/sign-in").text, "html.parser")
     token = page.find("input", {"name": "csrf_token"})["value"]
@@ -117,7 +117,7 @@ def signed_in(app, email: str) -> TestClient:  # noqa: ANN001
     return client
 
 
-def get_ok(client: TestClient, url: str):  # noqa: ANN001, ANN201
+def get_ok(client: TestClient, url: str):
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code, response.text[:300])
     return response
@@ -129,7 +129,7 @@ def export_memory(client: TestClient, url: str) -> tuple[float, float, int]:
     start = time.perf_counter()
     rows = 0
     with client.stream("GET", url) as response:
-        for line in response.iter_lines():
+        for _line in response.iter_lines():
             rows += 1
     elapsed = (time.perf_counter() - start) * 1000
     _current, peak = tracemalloc.get_traced_memory()
@@ -173,7 +173,7 @@ def main() -> None:
     params = {"d": TODAY, "soon": TODAY + timedelta(days=30), "dept": 1}
     floor_engine = make_engine(url)
 
-    def sql(statement: str):  # noqa: ANN202
+    def sql(statement: str):
         def run() -> None:
             with floor_engine.connect() as conn:
                 conn.execute(text(statement), params).all()

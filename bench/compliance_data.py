@@ -9,14 +9,24 @@ benchmark); 10 requirements; assignments as the rules would make them; completio
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection
 
 from app.models import (
-    Assignment, Attempt, Completion, Country, CountryRiskAssessment, Department, Exemption, ModuleVersion, Official,
-    Posting, Requirement, Unit,
+    Assignment,
+    Attempt,
+    Completion,
+    Country,
+    CountryRiskAssessment,
+    Department,
+    Exemption,
+    ModuleVersion,
+    Official,
+    Posting,
+    Requirement,
+    Unit,
 )
 from app.services.accounts.sessions import hash_password
 
@@ -32,7 +42,7 @@ ORDER = [Official, Posting, Attempt, Completion, Assignment, Exemption]
 
 
 def _at(day: date) -> datetime:
-    return datetime.combine(day, time(9), tzinfo=timezone.utc)
+    return datetime.combine(day, time(9), tzinfo=UTC)
 
 
 class Writer:
@@ -41,7 +51,7 @@ class Writer:
     def __init__(self, conn: Connection) -> None:
         self.conn, self.pending, self.counts = conn, {}, {}
 
-    def add(self, model, row: dict) -> None:  # noqa: ANN001
+    def add(self, model, row: dict) -> None:
         rows = self.pending.setdefault(model, [])
         rows.append(row)
         if len(rows) >= BATCH:

@@ -35,15 +35,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from app import PROJECT_ROOT  # noqa: E402
-from app.cli import upgrade_database  # noqa: E402
-from app.content import load_library  # noqa: E402
-from app.db import make_engine  # noqa: E402
-from app.demo.accounts import DEMO_PASSWORD  # noqa: E402
-from tests.live import Learner, StepFailed, Timing, best_answers, live_server, random_answers, seed_learners  # noqa: E402
+from app import PROJECT_ROOT
+from app.cli import upgrade_database
+from app.content import load_library
+from app.db import make_engine
+from app.demo.accounts import DEMO_PASSWORD
+from tests.live import Learner, StepFailed, Timing, best_answers, live_server, random_answers, seed_learners
 
 
 def prepare_database(kind: str) -> str:

@@ -20,19 +20,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from app import PROJECT_ROOT  # noqa: E402
-from app.cli import upgrade_database  # noqa: E402
-from app.config import Settings  # noqa: E402
-from app.content import load_library  # noqa: E402
-from app.db import make_engine, session_scope  # noqa: E402
-from app.demo.accounts import DEMO_PASSWORD  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.models import Official  # noqa: E402
-from app.services.accounts.sessions import hash_password  # noqa: E402
-from tests.conftest import TEST_SECRET  # noqa: E402
-from tests.live import best_answers, parse_page  # noqa: E402
+from app import PROJECT_ROOT
+from app.cli import upgrade_database
+from app.config import Settings
+from app.content import load_library
+from app.db import make_engine, session_scope
+from app.demo.accounts import DEMO_PASSWORD
+from app.main import create_app
+from app.models import Official
+from app.services.accounts.sessions import hash_password
+from tests.conftest import TEST_SECRET
+from tests.live import best_answers, parse_page
 
 TAG = re.compile(r"<[^>]+>")
 

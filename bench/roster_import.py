@@ -19,15 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
-from sqlmodel import Session, func, select  # noqa: E402
+from sqlalchemy import text
+from sqlmodel import Session, func, select
 
-from app.cli import upgrade_database  # noqa: E402
-from app.db import make_engine  # noqa: E402
-from app.models import AuditEvent, Country, Department, Official, Posting, Unit  # noqa: E402
-from app.services.audit import Actor  # noqa: E402
-from app.services.organisation.csv_input import ImportReport, read_table  # noqa: E402
-from app.services.organisation.roster import Book, apply, check_managers, import_roster, make_plan, read_people  # noqa: E402
+from app.cli import upgrade_database
+from app.db import make_engine
+from app.models import AuditEvent, Country, Department, Official, Posting, Unit
+from app.services.audit import Actor
+from app.services.organisation.csv_input import ImportReport, read_table
+from app.services.organisation.roster import Book, apply, check_managers, import_roster, make_plan, read_people
 
 DEPARTMENTS = [("FCDO", "Foreign, Commonwealth & Development Office"), ("MOD", "Ministry of Defence"),
                ("HO", "Home Office"), ("DBT", "Department for Business and Trade"), ("CO", "Cabinet Office")]

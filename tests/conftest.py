@@ -145,7 +145,7 @@ def client(app):
 class HtmlClient:
     """A test client that checks every HTML page it fetches, as a careful reviewer would."""
 
-    def __init__(self, client) -> None:  # noqa: ANN001
+    def __init__(self, client) -> None:
         self.client = client
         self.cookies = client.cookies
 

@@ -276,10 +276,10 @@ def seed_learners(database_url: str, count: int) -> list[str]:
 
     from app.content import load_library
     from app.db import make_engine, session_scope
-    from app.models import Assignment, Official
-    from app.services.accounts.sessions import hash_password
     from app.demo.accounts import DEMO_PASSWORD, seed_demo
     from app.demo.population import place_demo_accounts, seed_population
+    from app.models import Assignment, Official
+    from app.services.accounts.sessions import hash_password
 
     engine = make_engine(database_url)
     try:

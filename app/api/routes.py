@@ -13,15 +13,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.api.schemas import AssignmentOut, AssignmentPage, Figures, Group, Problem, Summary
-from app.db import write_if_free
-from app.web.deps import get_db
 from app.clock import today
+from app.db import write_if_free
 from app.services.accounts import api_tokens
 from app.services.compliance import counts as compliance
 from app.services.compliance import paging
 from app.services.compliance.counts import Filters
 from app.services.compliance.groups import group_labels
 from app.services.organisation.scope import Scope
+from app.web.deps import get_db
 
 MAX_LIMIT = 500
 ERRORS = {status: {"model": Problem} for status in (400, 401, 403, 404, 422)}

@@ -94,7 +94,7 @@ class _Compare:
                         f"{_ending(source)}, not {_ending(scene)}")
         self.pair(source.choices, scene.choices, "choice", self.choice, at=scene.line)
 
-    def choice(self, source, choice) -> None:  # noqa: ANN001
+    def choice(self, source, choice) -> None:
         line, name = choice.line, f"choice `{choice.id}`"
         if choice.target != source.target:
             self.report(line, "translation-structure-mismatch",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
@@ -25,9 +25,9 @@ from app.models import (
     Requirement,
     Unit,
 )
-from app.services.organisation.assignments import recompute_everyone, refresh_exemptions
 from app.services.audit import Actor
 from app.services.learning.player import ensure_module_version
+from app.services.organisation.assignments import recompute_everyone, refresh_exemptions
 from app.services.organisation.risk import AssessmentInput, set_assessment
 
 EWP_SOURCE = "Early Warning Project Statistical Risk Assessment"
@@ -74,7 +74,7 @@ def seed_population(session: Session, library: Library, today: date, *, seed: in
     for rank, code in enumerate(EWP_TOP_30, start=1):
         given = AssessmentInput(code, True, EWP_SOURCE, EWP_EDITION, EWP_DATE, f"rank {rank} of 168")
         assessment = set_assessment(session, actor, given, today, recompute=False)
-        assessment.created_at = datetime.combine(EWP_DATE + timedelta(days=7), time(9), timezone.utc)
+        assessment.created_at = datetime.combine(EWP_DATE + timedelta(days=7), time(9), UTC)
         session.add(assessment)
     units: dict[str, list[Unit]] = {}
     officials: list[Official] = []
@@ -211,7 +211,7 @@ def _completions(session: Session, rng: random.Random, library: Library, today: 
             session.flush()
             refresh_exemptions(session, assignment, today)
             continue
-        completed = datetime.combine(today - timedelta(days=rng.randint(1, 760)), time(10), timezone.utc)
+        completed = datetime.combine(today - timedelta(days=rng.randint(1, 760)), time(10), UTC)
         version = versions[module.id]
         attempt = Attempt(official_id=assignment.official_id, module_id=module.id, module_version_id=version.id,
                           state=AttemptState.FINISHED.value, current_scene=module.start, step=20,

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.services.organisation import lookups
 from app.clock import today
 from app.services.audit import Actor
+from app.services.organisation import lookups
 from app.services.organisation.risk import at_risk_list, set_assessment
 from app.web import forms
 from app.web.deps import CentralAdmin, CsrfProtected, FormDep, SessionDep

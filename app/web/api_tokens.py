@@ -7,8 +7,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.services.accounts import api_tokens
-from app.services.organisation import lookups
 from app.services.audit import Actor
+from app.services.organisation import lookups
 from app.web import forms
 from app.web.deps import CentralAdmin, CsrfProtected, FormDep, SessionDep
 from app.web.templating import page_with_errors, render

@@ -9,9 +9,9 @@ from fastapi.responses import Response
 from app.content.model import Library, Module, Scene
 from app.models import Official, Role
 from app.services.authoring import modules as authoring
-from app.services.learning import item_analysis
 from app.services.authoring.coverage import coverage_matrix
 from app.services.authoring.scene_map import layout
+from app.services.learning import item_analysis
 from app.web import forms
 from app.web.deps import CurrentOfficial, Forbidden, LibraryDep, SessionDep
 from app.web.templating import render
@@ -107,7 +107,7 @@ def scene_map(request: Request, module_id: str, library: LibraryDep) -> Response
     return render(request, "author/map.html", {"module": module, "map": layout(module)})
 
 
-def _analysis(request: Request, module_id: str, session: SessionDep, library: Library):  # noqa: ANN202
+def _analysis(request: Request, module_id: str, session: SessionDep, library: Library):
     """The module, the known versions, the parsed filters and any filter errors."""
     module = _module(library, module_id)
     known = item_analysis.versions(session, module.id)

@@ -8,15 +8,15 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.models import Official, Role
 from app.clock import today
+from app.models import Official, Role
 from app.services.compliance import dashboards
 from app.services.compliance.dashboards import DashboardQuery, NotInScope
 from app.services.compliance.officials import official_list
-from app.services.organisation.scope import Scope
 from app.services.compliance.snapshots import trend
 from app.services.compliance.status import ListStatus
 from app.services.compliance.trend import trend_chart
+from app.services.organisation.scope import Scope
 from app.web import forms
 from app.web.deps import CurrentOfficial, LibraryDep, SessionDep, manager_scope
 from app.web.templating import render

@@ -20,8 +20,8 @@ from app.content.live import LiveLibrary
 from app.content.model import Library
 from app.db import session_scope, write_if_free
 from app.models import Official, Role
-from app.services.organisation.scope import Scope, scope_for
 from app.services.accounts.sessions import SignedIn, record_seen, resolve_session, seen_due
+from app.services.organisation.scope import Scope, scope_for
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = "aptrain_session"

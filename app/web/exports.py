@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
-from app.models import Official, Role
 from app.clock import today
+from app.models import Official, Role
 from app.services.compliance import exports
 from app.services.organisation.scope import Scope
 from app.web import forms
@@ -24,7 +24,7 @@ def _team_path(official: Official) -> str | None:
     return official.unit_path if official.has_role(Role.MANAGER) and official.unit_path else None
 
 
-def _prepare(request: Request, session, scope: Scope, official: Official):  # noqa: ANN001, ANN202
+def _prepare(request: Request, session, scope: Scope, official: Official):
     view, query, errors = forms.export_query(request.query_params, today())
     if errors:
         return None, PlainTextResponse("\n".join(errors.values()), status_code=422)

@@ -6,9 +6,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.clock import today
 from app.content.model import Library, Module
 from app.models import Attempt, AttemptState, Official
-from app.clock import today
 from app.services.learning import catalogue, player
 from app.services.learning.results import result_of
 from app.web import forms

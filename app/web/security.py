@@ -29,7 +29,7 @@ def content_security_policy(script_hashes: list[str]) -> str:
 
 
 class SecurityHeadersMiddleware(BaseHTTPMiddleware):
-    def __init__(self, app, *, csp: str, secure_cookies: bool) -> None:  # noqa: ANN001
+    def __init__(self, app, *, csp: str, secure_cookies: bool) -> None:
         super().__init__(app)
         self.csp = csp
         self.secure_cookies = secure_cookies

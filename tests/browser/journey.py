@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -32,7 +32,7 @@ def sign_in(page: Page, email: str, *, javascript: bool = True) -> None:
 def best_path(module: Module) -> list[str]:
     """The choice ids of the highest-scoring path from the start to an ending."""
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(scene_id: str) -> tuple[int, tuple[str, ...]]:
         scene = module.scene(scene_id)
         if scene.is_end:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Browser, expect
 
@@ -35,7 +35,7 @@ def test_flagging_a_country_makes_training_required(browser: Browser, base_url):
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Tomasz Nowak").click()
     assert_accessible(page)
-    start = datetime.now(timezone.utc).date() + timedelta(days=60)
+    start = datetime.now(UTC).date() + timedelta(days=60)
     page.get_by_label("Country").select_option("SD")
     page.get_by_label("Post").fill("British Embassy Khartoum")
     page.get_by_label("Start date").fill(start.isoformat())

@@ -12,12 +12,12 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from app import PROJECT_ROOT
+from app.clock import today
 from app.content import load_library
 from app.db import make_engine, session_scope
 from app.models import Assignment, Department, Official, Requirement, Unit
-from app.clock import today
-from app.services.organisation.assignments import recompute_officials
 from app.services.compliance.snapshots import take_snapshot
+from app.services.organisation.assignments import recompute_officials
 from tests.browser.journey import assert_accessible, heading, sign_in
 from tests.conftest import PG_URL
 

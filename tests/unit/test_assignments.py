@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlmodel import select
 
-from app.models import Assignment, AuditEvent, Completion, CountryRiskAssessment, DueRule, Exemption, Extension, ModuleVersion
-from app.services.organisation import assignments
+from app.models import (
+    Assignment,
+    AuditEvent,
+    Completion,
+    CountryRiskAssessment,
+    DueRule,
+    Exemption,
+    Extension,
+    ModuleVersion,
+)
 from app.services.audit import Actor
+from app.services.compliance.status import AssignmentFacts, Status, add_months, status_at
+from app.services.organisation import assignments
 from app.services.organisation.risk import AssessmentInput, set_assessment
-from app.services.compliance.status import Status, add_months, status_at, AssignmentFacts
 from tests.factories import make_department, make_official, make_posting, make_requirement, make_unit
 
-TODAY = datetime.now(timezone.utc).date()
+TODAY = datetime.now(UTC).date()
 ADMIN = Actor(None, "Central admin (test)")
 EWP = "Early Warning Project Statistical Risk Assessment"
 
@@ -22,7 +31,7 @@ EWP = "Early Warning Project Statistical Risk Assessment"
 def flag(session, code="SS", at_risk=True, flagged_on: date | None = None):
     result = set_assessment(session, ADMIN, AssessmentInput(code, at_risk, EWP, "2025-26", date(2025, 9, 3)), TODAY)
     if flagged_on is not None and result is not None:
-        result.created_at = datetime.combine(flagged_on, time(9), timezone.utc)
+        result.created_at = datetime.combine(flagged_on, time(9), UTC)
         session.add(result)
         session.flush()
         assignments.recompute_countries(session, [code], TODAY)
@@ -43,7 +52,7 @@ def complete(session, official, *, on: date, version="1.2.0", module_id="checkpo
     completion = Completion(
         official_id=official.id, attempt_id=_attempt_id(session, official, module_id, version), module_id=module_id,
         module_version=version, content_hash="h" * 64, score=8, percent=100,
-        completed_at=datetime.combine(on, time(12), timezone.utc),
+        completed_at=datetime.combine(on, time(12), UTC),
     )
     session.add(completion)
     session.commit()

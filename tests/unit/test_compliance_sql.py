@@ -8,10 +8,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.models import Assignment, Requirement
-from app.services.learning.catalogue import facts_of
 from app.services.compliance.counts import Filters, assignment_query, counts_by, expiring_soon_case, status_case, total
-from app.services.organisation.scope import Scope
 from app.services.compliance.status import Status, expiring_soon, status_at
+from app.services.learning.catalogue import facts_of
+from app.services.organisation.scope import Scope
 from tests.factories import make_official, make_requirement
 
 ON = date(2026, 6, 15)

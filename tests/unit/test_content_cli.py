@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.config import get_settings
-from app.content import parse_module
 from app.db import make_engine
 from app.models import ModuleVersion
 from tests.conftest import TEST_SECRET

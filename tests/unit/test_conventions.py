@@ -17,7 +17,7 @@ def _http_and_cli_sources() -> list:
     return files
 
 
-def _sql_calls(path) -> list[str]:  # noqa: ANN001
+def _sql_calls(path) -> list[str]:
     """Each call of session.get(...), select(...) or text(...) (also as sqlmodel.select, sa.text...), by line."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
@@ -39,5 +39,5 @@ def test_the_checker_finds_what_it_looks_for(tmp_path):
 
 
 def test_web_api_and_cli_hold_no_sql():
-    found = [line for path in _http_and_cli_sources() for line in sorted(_sql_calls(path), key=lambda l: int(l.split(":")[1]))]
+    found = [line for path in _http_and_cli_sources() for line in sorted(_sql_calls(path), key=lambda hit: int(hit.split(":")[1]))]
     assert not found, "SQL outside services/ (move it into a service function):\n" + "\n".join(found)

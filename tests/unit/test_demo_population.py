@@ -7,13 +7,13 @@ from collections import Counter
 from sqlmodel import select
 
 from app import PROJECT_ROOT
-from app.content import load_library
-from app.models import Assignment, CountryRiskAssessment, Official, Requirement
 from app.clock import today
-from app.services.learning.catalogue import facts_of
+from app.content import load_library
 from app.demo.accounts import seed_demo
 from app.demo.population import place_demo_accounts, seed_population
+from app.models import Assignment, CountryRiskAssessment, Official, Requirement
 from app.services.compliance.status import Status, status_at
+from app.services.learning.catalogue import facts_of
 
 
 def test_demo_population(session):

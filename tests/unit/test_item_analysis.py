@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -111,7 +111,7 @@ def test_filters_by_version_and_start_date(session, module, monkeypatch):
     session.commit()
     first = session.exec(select(Attempt).order_by(Attempt.id)).first()
     first.module_version_id = older.id
-    first.started_at = datetime(2025, 1, 10, 23, 30, tzinfo=timezone.utc)
+    first.started_at = datetime(2025, 1, 10, 23, 30, tzinfo=UTC)
     first.finished_at = first.started_at + timedelta(minutes=5)
     session.add(first)
     session.commit()

@@ -12,7 +12,6 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
-
 from tests.conftest import PG_URL
 
 

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.config import get_settings
 from app.models import Assignment, ComplianceSnapshot
-from app.services.organisation.assignments import recompute_officials
 from app.services.compliance.counts import Counts, Filters, counts_by
-from app.services.organisation.scope import Scope
 from app.services.compliance.snapshots import backfill, take_snapshot, trend
 from app.services.compliance.trend import trend_chart
+from app.services.organisation.assignments import recompute_officials
+from app.services.organisation.scope import Scope
 from tests.conftest import TEST_SECRET, place
 from tests.factories import make_requirement
 

@@ -7,13 +7,13 @@ from sqlmodel import select
 
 from app.clock import today
 from app.services.accounts import api_tokens
-from app.services.compliance import counts as compliance
 from app.services.audit import Actor
+from app.services.compliance import counts as compliance
 from app.services.organisation.scope import Scope
 from tests.factories import PASSWORD
 
 
-def token_for(session, **scope) -> str:  # noqa: ANN001
+def token_for(session, **scope) -> str:
     _row, secret = api_tokens.create(session, Actor(None, "test"), "BI", **scope)
     session.commit()
     return secret
@@ -23,7 +23,7 @@ def bearer(secret: str) -> dict:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def figures(counts) -> dict:  # noqa: ANN001
+def figures(counts) -> dict:
     return {"assigned": counts.assigned, "exempt": counts.exempt, "compliant": counts.compliant,
             "overdue": counts.overdue, "not_yet_due": counts.not_yet_due, "expiring_soon": counts.expiring_soon}
 

@@ -13,7 +13,7 @@ from tests.conftest import check_page
 from tests.factories import PASSWORD
 
 
-def _csrf(client) -> str:  # noqa: ANN001
+def _csrf(client) -> str:
     page = BeautifulSoup(client.get("/admin/api-tokens").text, "html5lib")
     return page.find("form", {"action": "/admin/api-tokens"}).find("input", {"name": "csrf_token"})["value"]
 

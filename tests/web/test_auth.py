@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from app.models import UserSession
 from app.clock import utcnow
+from app.models import UserSession
 from tests.conftest import check_page
 from tests.factories import PASSWORD, make_official
 

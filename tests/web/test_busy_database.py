@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from app.db import is_busy, make_engine, DatabaseLimits
+from app.db import DatabaseLimits, is_busy, make_engine
 from app.main import create_app
 from app.models import Attempt
 from tests.conftest import HtmlClient, make_settings

@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.models import Assignment, Requirement
 from app.clock import today
-from app.services.organisation.assignments import recompute_officials
+from app.models import Assignment, Requirement
 from app.services.audit import Actor
-from app.services.learning.catalogue import facts_of
-from app.services.organisation.risk import AssessmentInput, set_assessment
 from app.services.compliance.status import expiring_soon, status_at
+from app.services.learning.catalogue import facts_of
+from app.services.organisation.assignments import recompute_officials
+from app.services.organisation.risk import AssessmentInput, set_assessment
 from tests.conftest import check_page
 from tests.factories import PASSWORD, make_posting, make_requirement
 
@@ -29,8 +29,8 @@ def org(org, session):
     people = {k: org[k] for k in ("manager", "in_team", "other_team", "dept_admin", "mod_official", "central", "learner")}
     set_assessment(session, Actor(None, "test"), AssessmentInput("SD", True, "EWP", "2025-26", TODAY), TODAY)
     everyone = make_requirement(session, name="Everyone", module_id="checkpoint-visit", due_days=-5)
-    posted = make_requirement(session, name="Pre-deployment", module_id="posted-module", at_risk_posting=True,
-                              due_rule="posting", due_days=-14)
+    make_requirement(session, name="Pre-deployment", module_id="posted-module", at_risk_posting=True,
+                     due_rule="posting", due_days=-14)
     make_posting(session, people["in_team"], "SD", TODAY + timedelta(days=30), post="British Embassy Khartoum")
     make_posting(session, people["mod_official"], "FR", TODAY - timedelta(days=30), post="British Embassy Paris")
     recompute_officials(session, [p.id for p in people.values()], TODAY)

@@ -79,8 +79,9 @@ def test_whole_journey_without_javascript(client, learner, session):
 
 def test_failing_shows_the_pass_mark_and_offers_a_retake(client, learner):
     url = start(client)
-    choose(client, url, "wait"); proceed(client, url)
-    choose(client, url, "late-report"); proceed(client, url)
+    for choice in ("wait", "late-report"):
+        choose(client, url, choice)
+        proceed(client, url)
     proceed(client, url)
     fields = hidden_fields(client.get(url).text, action_ending="/answers")
     client.post(url + "/answers", data={**fields, "q-q-prep": "1", "q-q-signs": "3"})
@@ -125,7 +126,8 @@ def test_missing_choice_is_a_clear_error(client, learner):
 def test_unanswered_questions_keep_the_answers_given(client, learner):
     url = start(client)
     for choice in ("report", "ask-un"):
-        choose(client, url, choice); proceed(client, url)
+        choose(client, url, choice)
+        proceed(client, url)
     proceed(client, url)
     fields = hidden_fields(client.get(url).text, action_ending="/answers")
     response = client.post(url + "/answers", data={**fields, "q-q-prep": "2"})

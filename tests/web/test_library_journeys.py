@@ -25,7 +25,7 @@ MODULES = sorted(LIBRARY.modules.values(), key=lambda m: m.id)
 class CheckedClient(TestClient):
     """The in-process client, checking every HTML page against the house rules (conftest.check_page)."""
 
-    def request(self, method, url, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    def request(self, method, url, **kwargs):
         response = super().request(method, url, **kwargs)
         if response.headers.get("content-type", "").startswith("text/html"):
             check_page(response.text, fragment=response.request.headers.get("HX-Request") == "true")
@@ -51,7 +51,7 @@ def test_every_module_can_be_passed_through_the_html_forms(real_app, session, mo
     assert path, f"{module.id}: no path from the start to an ending"
     taken: list[str] = []
 
-    def along_the_best_path(module, form):  # noqa: ANN001, ANN202
+    def along_the_best_path(module, form):
         data = best_answers(module, form)  # every question right
         if "choice" in form.radios:
             choice = path[len(taken)]

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.models import Assignment, AuditEvent, Exemption, Extension, Posting, Requirement
 from app.clock import today
+from app.models import Assignment, AuditEvent, Exemption, Extension, Posting, Requirement
 from app.services.organisation.assignments import recompute_officials
 from tests.conftest import check_page, hidden_fields
 from tests.factories import PASSWORD, make_requirement

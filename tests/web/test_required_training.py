@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from app.models import AuditEvent, CountryRiskAssessment, DueRule, Role
 from app.clock import today
+from app.models import AuditEvent, CountryRiskAssessment, DueRule, Role
 from tests.conftest import check_page, hidden_fields
 from tests.factories import PASSWORD, make_official, make_posting, make_requirement
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import inspect
 import re
 
-from fastapi.routing import APIRoute, iter_route_contexts
-from starlette.routing import Mount
-
 import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
+from starlette.routing import Mount
 
 from app.web.deps import central_admin, current_official, get_db, manager_scope, parsed_form, verify_csrf
 from tests.conftest import HtmlClient, check_page, hidden_fields, place
@@ -73,7 +72,8 @@ def _dependants(dependant):
 
 
 def _is_coroutine(call) -> bool:
-    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(getattr(call, "__call__", None))
+    # A function, or an instance whose class defines `async def __call__` (FastAPI's security classes).
+    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(type(call).__call__)
 
 
 def test_no_route_or_dependency_runs_database_work_on_the_event_loop(app):

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
-from app.models import ApiToken, Department, Unit
 from app.clock import utcnow
+from app.models import ApiToken, Department, Unit
 from app.services.audit import Actor, record
 from app.services.organisation.scope import Scope
 

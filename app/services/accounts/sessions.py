@@ -11,8 +11,8 @@ from pwdlib import PasswordHash
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from app.models import Official, UserSession
 from app.clock import utcnow
+from app.models import Official, UserSession
 
 _hasher = PasswordHash.recommended()  # argon2id
 # Checked when the email is unknown, so a wrong email costs as long as a wrong password.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
 from pathlib import Path
+from typing import TypeVar
 
 from app import PROJECT_ROOT
 from app.content.model import Diagnostic, Library, Module, RiskFactor

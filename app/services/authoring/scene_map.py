@@ -186,7 +186,7 @@ def _route(source: MapNode, target: MapNode, k: int, siblings: int, right_edge: 
     return (x1, y1), (bend, y1), (bend, y2), (x2, y2)
 
 
-def _edges(scene, nodes: dict[str, MapNode], right_edge: int) -> list[MapEdge]:  # noqa: ANN001
+def _edges(scene, nodes: dict[str, MapNode], right_edge: int) -> list[MapEdge]:
     source = nodes[scene.id]
     choices = [c for c in scene.choices if c.target in nodes]
     found = []

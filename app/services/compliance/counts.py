@@ -17,8 +17,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from app.models import Assignment, Official, Posting, Requirement
-from app.services.organisation.scope import Scope
 from app.services.compliance.status import EXPIRING_SOON_DAYS, ListStatus, Status
+from app.services.organisation.scope import Scope
 
 
 def is_assigned(on: date) -> ColumnElement[bool]:
@@ -81,14 +81,14 @@ class Counts:
         denominator = self.assigned - self.exempt
         return None if denominator <= 0 else 100.0 * self.compliant / denominator
 
-    def __add__(self, other: "Counts") -> "Counts":
+    def __add__(self, other: Counts) -> Counts:
         return Counts(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple())))
 
     def as_tuple(self) -> tuple[int, ...]:
         return _figures_of(self)
 
     @classmethod
-    def of(cls, source: object) -> "Counts":
+    def of(cls, source: object) -> Counts:
         """The figures held by anything with these six attributes (a snapshot row, say)."""
         return cls(*(int(getattr(source, name) or 0) for name in cls.FIELDS))
 

@@ -36,6 +36,7 @@ from app.services.compliance.counts import (
 from app.services.compliance.officials import PER_PAGE, due_column
 from app.services.compliance.status import EXPIRING_SOON_DAYS, ListStatus, Status
 from app.services.organisation.scope import Scope
+
 STATUSES = tuple(s.value for s in ListStatus)
 SORTS = {"name": "Name", "due": "Due date", "unit": "Unit"}
 NO_SUCH_UNIT = "/no-such-unit/"  # an id that names no unit narrows to nothing, exactly like one out of scope

@@ -19,10 +19,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.models import Department, Unit
-from app.services.compliance import counts as compliance
 from app.services.compliance import breakdowns, dashboards, officials
-from app.services.compliance.counts import Counts
+from app.services.compliance import counts as compliance
 from app.services.compliance.breakdowns import UnitBreakdown, UnitRef
+from app.services.compliance.counts import Counts
 from app.services.compliance.dashboards import DashboardQuery, NotInScope
 from app.services.organisation.scope import Scope
 
@@ -202,7 +202,7 @@ def xlsx_file(engine: Engine, export: Export, team_path: str | None = None) -> t
     return spooled
 
 
-def file_chunks(spooled, size: int = 64 * 1024) -> Iterator[bytes]:  # noqa: ANN001
+def file_chunks(spooled, size: int = 64 * 1024) -> Iterator[bytes]:
     """Read a spooled file out in pieces, closing it at the end."""
     try:
         while chunk := spooled.read(size):

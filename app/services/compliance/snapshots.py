@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, delete, func, insert, literal, select, true
 from sqlmodel import Session
 
-from app.models import ComplianceSnapshot, Official, Requirement
 from app.clock import utcnow
+from app.models import ComplianceSnapshot, Official, Requirement
 from app.services.compliance.counts import Counts, Filters, assignment_query, expiring_soon_case, status_case
-from app.services.organisation.scope import Scope
 from app.services.compliance.status import Status
+from app.services.organisation.scope import Scope
 
 TREND_MONTHS = 12
 

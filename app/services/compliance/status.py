@@ -16,7 +16,7 @@ class Status(StrEnum):
     label: str
     learner_label: str
 
-    def __new__(cls, value: str, label: str, learner_label: str) -> "Status":
+    def __new__(cls, value: str, label: str, learner_label: str) -> Status:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
@@ -34,7 +34,7 @@ class ListStatus(StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> "ListStatus":
+    def __new__(cls, value: str, label: str) -> ListStatus:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from datetime import date
 
 from app.services.compliance.snapshots import TREND_MONTHS, TrendPoint, months_back

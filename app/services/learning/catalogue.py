@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from sqlmodel import Session, select
 
 from app.content.model import Library, Module
-from datetime import date
-
 from app.models import Assignment, Attempt, Completion, Official, Requirement
 from app.services.compliance.status import AssignmentFacts, Status, effective_due, expiring_soon, status_at
 
@@ -19,7 +18,7 @@ class TrainingStatus(StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> "TrainingStatus":
+    def __new__(cls, value: str, label: str) -> TrainingStatus:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

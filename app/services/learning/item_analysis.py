@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from markupsafe import Markup
 from sqlalchemy import Select, and_, case, distinct, func, or_, select
@@ -115,7 +115,7 @@ def versions(session: Session, module_id: str) -> list[str]:
     return [row.version for row in rows]
 
 
-def _attempts(filters: AnalysisFilters, module_id: str, *columns) -> Select:  # noqa: ANN002
+def _attempts(filters: AnalysisFilters, module_id: str, *columns) -> Select:
     """SELECT columns FROM attempt JOIN module_version, restricted to the module and the filters."""
     query = (
         select(*columns)
@@ -126,20 +126,20 @@ def _attempts(filters: AnalysisFilters, module_id: str, *columns) -> Select:  # 
     if filters.version:
         query = query.where(ModuleVersion.version == filters.version)
     if filters.date_from:
-        query = query.where(Attempt.started_at >= datetime.combine(filters.date_from, time(), timezone.utc))
+        query = query.where(Attempt.started_at >= datetime.combine(filters.date_from, time(), UTC))
     if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time(), timezone.utc)
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(), UTC)
         query = query.where(Attempt.started_at < end)
     return query
 
 
-def _events(filters: AnalysisFilters, module_id: str, kind: EventKind, *columns) -> Select:  # noqa: ANN002
+def _events(filters: AnalysisFilters, module_id: str, kind: EventKind, *columns) -> Select:
     return _attempts(filters, module_id, *columns).join(AttemptEvent, AttemptEvent.attempt_id == Attempt.id).where(
         AttemptEvent.kind == kind.value
     )
 
 
-def _seconds(session: Session):  # noqa: ANN202
+def _seconds(session: Session):
     """finished_at - started_at in seconds, in this database's dialect."""
     if session.get_bind().dialect.name == "sqlite":
         return (func.julianday(Attempt.finished_at) - func.julianday(Attempt.started_at)) * 86400.0

@@ -8,19 +8,18 @@ nothing is ever recorded twice; the caller then shows the current step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from pathlib import Path
-
+from app.clock import utcnow
 from app.content.model import Choice, Library, Module, Option, Question, Scene
-from app.content.shuffle import in_order
 from app.content.parser import parse_bytes
+from app.content.shuffle import in_order
 from app.models import Attempt, AttemptEvent, AttemptState, Completion, EventKind, ModuleVersion, Official
 from app.services.organisation.assignments import recompute_officials
-from app.clock import utcnow
 
 
 class AttemptNotFound(LookupError):

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from app.clock import utcnow
 from app.models import (
     Assignment,
     Completion,
@@ -29,7 +30,6 @@ from app.models import (
     Requirement,
     Unit,
 )
-from app.clock import utcnow
 from app.services.compliance.status import add_months
 
 

@@ -13,8 +13,8 @@ from datetime import date
 from sqlalchemy import Connection, insert
 from sqlmodel import Session, select
 
-from app.models import AuditEvent, Country
 from app.clock import utcnow
+from app.models import AuditEvent, Country
 from app.services.audit import Actor, snapshot
 
 

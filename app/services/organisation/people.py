@@ -20,11 +20,11 @@ from app.models import (
     Requirement,
     Unit,
 )
-from app.services.organisation.assignments import recompute_officials, refresh_exemptions
 from app.services.audit import Actor, record
-from app.services.learning.catalogue import facts_of
-from app.services.organisation.scope import Scope
 from app.services.compliance.status import Status, effective_due, expiring_soon, status_at
+from app.services.learning.catalogue import facts_of
+from app.services.organisation.assignments import recompute_officials, refresh_exemptions
+from app.services.organisation.scope import Scope
 
 PAGE_SIZE = 25
 
@@ -180,7 +180,7 @@ def grant_exemption(
     return _grant(session, scope, actor, assignment_id, exemption, "exemption.grant", today)
 
 
-def _grant(session: Session, scope: Scope, actor: Actor, assignment_id: int, grant, action: str, today: date):  # noqa: ANN001
+def _grant(session: Session, scope: Scope, actor: Actor, assignment_id: int, grant, action: str, today: date):
     assignment = _assignment_in_scope(session, scope, assignment_id)
     grant.assignment_id = assignment.id
     session.add(grant)
@@ -238,7 +238,7 @@ EXTENSION_REASONS = {
 class UnitNode:
     unit: Unit
     officials: int  # active officials in this unit and everything under it
-    children: list["UnitNode"]
+    children: list[UnitNode]
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from datetime import date
 from sqlmodel import Session, select
 
 from app.content.model import Library
-from app.models import Department, DueRule, Official, Posting, Requirement, Unit
-from app.services.organisation.assignments import load_context, match, recompute_everyone
+from app.models import Department, Official, Posting, Requirement, Unit
 from app.services.audit import Actor, record
+from app.services.organisation.assignments import load_context, match, recompute_everyone
 
 
 @dataclass(frozen=True)

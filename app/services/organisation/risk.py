@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from app.models import Country, CountryRiskAssessment
 from app.clock import utcnow
-from app.services.organisation.assignments import recompute_countries
+from app.models import Country, CountryRiskAssessment
 from app.services.audit import Actor, record
+from app.services.organisation.assignments import recompute_countries
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,18 @@ from importlib import resources
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
-from app.models import CountryRiskAssessment
 from app.clock import today as utc_today
+from app.models import CountryRiskAssessment
 from app.services.audit import Actor
 from app.services.organisation.assignments import recompute_countries
-from app.services.organisation.csv_input import AuditBatch, CountryResolver, CsvTable, ImportReport, RowError, read_table
+from app.services.organisation.csv_input import (
+    AuditBatch,
+    CountryResolver,
+    CsvTable,
+    ImportReport,
+    RowError,
+    read_table,
+)
 
 EWP_TOP = 30  # the Early Warning Project treats its top 30 as high risk
 RISK_COLUMN = re.compile(r"^risk\.(\d{4})and(\d{4})\.from(\d{4})$")
@@ -151,7 +158,7 @@ def _read_ewp(table: CsvTable, resolver: CountryResolver, report: ImportReport, 
     iso = cow_to_iso2(sorted({s[3] for s in scored}))
     found: dict[str, Assessment] = {}
     names = {line: row.get("ewp_name", "") for line, row in table.rows}
-    for risk, rank, line, ccode in sorted(scored, key=lambda s: s[1]):
+    for _risk, rank, line, ccode in sorted(scored, key=lambda s: s[1]):
         code = iso.get(ccode)
         if code not in resolver.names:
             report.warnings.append(_skipped(line, names[line], ccode, rank, top))

@@ -23,12 +23,12 @@ class under_path(ColumnElement):
     inherit_cache = True
     _traverse_internals = [("clauses", InternalTraversal.dp_clauseelement_tuple)]
 
-    def __init__(self, *clauses) -> None:  # noqa: ANN002
+    def __init__(self, *clauses) -> None:
         self.clauses = clauses
 
 
 @compiles(under_path)
-def _under_path_range(element, compiler, **kw) -> str:  # noqa: ANN001
+def _under_path_range(element, compiler, **kw) -> str:
     # A range test, which an index on the column serves under binary collation (SQLite's default).
     # Paths end in "/", so everything below "/d1/12/" sorts before "/d1/120" ("/" < "0").
     column, prefix, upper = (compiler.process(c, **kw) for c in element.clauses)
@@ -36,13 +36,13 @@ def _under_path_range(element, compiler, **kw) -> str:  # noqa: ANN001
 
 
 @compiles(under_path, "postgresql")
-def _under_path_like(element, compiler, **kw) -> str:  # noqa: ANN001
+def _under_path_like(element, compiler, **kw) -> str:
     # Text collations other than "C" do not sort "/" before digits, so PostgreSQL tests the prefix itself.
     column, prefix, _upper = (compiler.process(c, **kw) for c in element.clauses)
     return f"starts_with({column}, {prefix})"
 
 
-def path_under(column, prefix: str) -> ColumnElement[bool]:  # noqa: ANN001
+def path_under(column, prefix: str) -> ColumnElement[bool]:
     """Rows whose materialised path is `prefix` or below it. Paths hold only digits, letters and "/"."""
     if not prefix.endswith("/") or any(c in prefix for c in "%_\\"):
         raise ValueError(f"not a unit path: {prefix!r}")

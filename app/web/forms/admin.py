@@ -11,6 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 from app.services.organisation.risk import AssessmentInput
 from app.web.forms.common import Parsed, parse_date, texts
 
+
 def country_assessment(form: FormData, today: date) -> Parsed[AssessmentInput]:
     values = texts(form, "country", "at_risk", "source", "edition", "assessed_on", "level")
     errors: dict[str, str] = {}

@@ -6,6 +6,7 @@ from datetime import date
 
 from app.services.learning.item_analysis import AnalysisFilters
 
+
 def analysis_filters(
     version: str | None, date_from: str | None, date_to: str | None, known_versions: list[str]
 ) -> tuple[AnalysisFilters, dict[str, str]]:

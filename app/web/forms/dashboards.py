@@ -9,6 +9,7 @@ from app.services.compliance.counts import Filters
 from app.services.compliance.dashboards import SORTS, STATUSES, DashboardQuery
 from app.services.compliance.exports import VIEWS
 
+
 def dashboard_query(params: Mapping[str, str], today: date) -> tuple[DashboardQuery, dict[str, str]]:
     """The filters as typed values (the unit's path is the service's to find: `dashboards.with_unit_path`)."""
     errors: dict[str, str] = {}

@@ -11,6 +11,7 @@ from app.models import DueRule
 from app.services.organisation.requirements import RequirementInput
 from app.web.forms.common import Parsed, parse_date, parse_int, texts
 
+
 @dataclass(frozen=True)
 class PostingInput:
     country_code: str
@@ -93,7 +94,7 @@ class RequirementForm:
     active: bool = True
 
     @classmethod
-    def of(cls, requirement) -> "RequirementForm":  # a saved Requirement
+    def of(cls, requirement) -> RequirementForm:  # a saved Requirement
         return cls(
             name=requirement.name,
             module_id=requirement.module_id,

@@ -8,6 +8,7 @@ from starlette.datastructures import FormData
 
 from app.web.forms.common import parse_int, texts
 
+
 @dataclass(frozen=True)
 class Move:
     step: int  # the step the form was shown at (-1 if missing: a stale or forged form)
