@@ -9,14 +9,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.clock import today
-from app.models import Official, Role
 from app.services.compliance import dashboards
 from app.services.compliance.dashboards import DashboardQuery, NotInScope
 from app.services.compliance.officials import official_list
 from app.services.compliance.snapshots import trend
 from app.services.compliance.status import ListStatus
 from app.services.compliance.trend import trend_chart
-from app.services.organisation.scope import Scope
+from app.services.organisation.scope import Scope, team_scope
 from app.web import forms
 from app.web.deps import CurrentOfficial, LibraryDep, SessionDep, manager_scope
 from app.web.templating import render
@@ -85,29 +84,23 @@ def department(request: Request, department_id: int, scope: ViewerScope, session
     return _page(request, "compliance/department.html", context, errors)
 
 
-def _team_scope(official: Official) -> Scope | None:
-    if official.has_role(Role.MANAGER) and official.unit_path:
-        return Scope(unit_path=official.unit_path, label="Your team")
-    return None
-
-
 @router.get("/team")
 def team(request: Request, scope: ViewerScope, official: CurrentOfficial, session: SessionDep,
          library: LibraryDep) -> Response:
     """A manager's unit subtree, down to each official. Admins who manage no team go to their own view."""
-    team_scope = _team_scope(official)
-    if team_scope is None:
+    team = team_scope(official)
+    if team is None:
         return RedirectResponse("/compliance", status_code=303)
     query, errors = _query(request, session)
     try:
-        view = None if errors else dashboards.team_view(session, team_scope, query.on, query.filters, query.unit_id,
+        view = None if errors else dashboards.team_view(session, team, query.on, query.filters, query.unit_id,
                                                         query.page)
     except NotInScope:
         raise HTTPException(404) from None
     context = {"view": view, "query": query, "library": library,
-               "options": _options(session, team_scope, library, unit_path=team_scope.unit_path)}
+               "options": _options(session, team, library, unit_path=team.unit_path)}
     if view:
-        context.update(_trend(session, team_scope, query, view.filters))
+        context.update(_trend(session, team, query, view.filters))
     return _page(request, "compliance/team.html", context, errors)
 
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from app.clock import today
-from app.models import Official, Role
+from app.models import Official
 from app.services.compliance import exports
-from app.services.organisation.scope import Scope
+from app.services.organisation.scope import Scope, team_scope
 from app.web import forms
 from app.web.deps import CurrentOfficial, SessionDep, manager_scope
 
@@ -19,18 +19,13 @@ ManageScope = Annotated[Scope, Depends(manager_scope)]
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _team_path(official: Official) -> str | None:
-    """A manager's own unit, for the team view (as the team dashboard uses it)."""
-    return official.unit_path if official.has_role(Role.MANAGER) and official.unit_path else None
-
-
 def _prepare(request: Request, session, scope: Scope, official: Official):
     view, query, errors = forms.export_query(request.query_params, today())
     if errors:
         return None, PlainTextResponse("\n".join(errors.values()), status_code=422)
     export = exports.prepare(session, scope, view, query)
     try:
-        exports.check(session, export, _team_path(official))
+        exports.check(session, export, team_scope(official))
     except exports.NotInScope:
         raise HTTPException(404) from None
     return export, None
@@ -46,7 +41,7 @@ def export_csv(request: Request, scope: ManageScope, official: CurrentOfficial, 
     export, problem = _prepare(request, session, scope, official)
     if problem is not None:
         return problem
-    chunks = exports.csv_chunks(request.app.state.engine, export, _team_path(official))
+    chunks = exports.csv_chunks(request.app.state.engine, export, team_scope(official))
     return StreamingResponse(chunks, media_type=MEDIA_TYPES["csv"], headers=_headers(export.filename("csv")))
 
 
@@ -55,6 +50,6 @@ def export_xlsx(request: Request, scope: ManageScope, official: CurrentOfficial,
     export, problem = _prepare(request, session, scope, official)
     if problem is not None:
         return problem
-    spooled = exports.xlsx_file(request.app.state.engine, export, _team_path(official))
+    spooled = exports.xlsx_file(request.app.state.engine, export, team_scope(official))
     return StreamingResponse(exports.file_chunks(spooled), media_type=MEDIA_TYPES["xlsx"],
                              headers=_headers(export.filename("xlsx")))

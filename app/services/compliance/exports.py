@@ -97,12 +97,7 @@ def _unit_rows(breakdown: UnitBreakdown, total: Counts) -> Iterator[list]:
     yield ["Total", "", *total.cells()]
 
 
-def team_scope(team_path: str | None) -> Scope | None:
-    """The team view's scope, as on the screen: the manager's own unit subtree (None for an admin with no team)."""
-    return Scope(unit_path=team_path, label="Your team") if team_path else None
-
-
-def table(session: Session, export: Export, team_path: str | None = None) -> Iterator[list]:
+def table(session: Session, export: Export, team: Scope | None = None) -> Iterator[list]:
     """The export's rows, header first: the screen's breakdown and its total, or every official behind it."""
     scope, query, on, filters = export.scope, export.query, export.on, export.query.filters
     if export.view == "officials":
@@ -125,7 +120,7 @@ def table(session: Session, export: Export, team_path: str | None = None) -> Ite
         view = dashboards.department_view(session, scope, department_id, on, filters, query.unit_id)
         yield from _unit_rows(view.units, view.total)
     elif export.view == "team":
-        narrowed = team_scope(team_path)
+        narrowed = team  # the manager's own team (scope.team_scope), as on the screen
         if narrowed is None:
             raise NotInScope("team")
         view = dashboards.team_view(session, narrowed, on, filters, query.unit_id, per_page=1)
@@ -150,10 +145,10 @@ def table(session: Session, export: Export, team_path: str | None = None) -> Ite
         yield ["Total", "", *compliance.total(session, scope, on, filters).cells()]
 
 
-def check(session: Session, export: Export, team_path: str | None = None) -> None:
+def check(session: Session, export: Export, team: Scope | None = None) -> None:
     """Raise NotInScope now (before a streamed response starts) if the view cannot be built for this scope."""
     if export.view in ("department", "team"):
-        next(table(session, export, team_path))
+        next(table(session, export, team))
 
 
 def _drain(buffer: io.StringIO) -> str:
@@ -163,7 +158,7 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-def csv_chunks(engine: Engine, export: Export, team_path: str | None = None) -> Iterator[str]:
+def csv_chunks(engine: Engine, export: Export, team: Scope | None = None) -> Iterator[str]:
     """A CSV file in pieces: `# As at`, `# Scope` and `# Definitions` lines, then the table, BATCH rows a piece.
     It opens its own session: the request's session is closed before a streamed body is sent."""
     buffer = io.StringIO()
@@ -171,14 +166,14 @@ def csv_chunks(engine: Engine, export: Export, team_path: str | None = None) -> 
     # Comment lines, written as they are (readers such as pandas skip them with comment="#").
     yield "".join(f"# {name}: {' '.join(text.split())}\r\n" for name, text in export.preamble())
     with Session(engine) as session:
-        for n, row in enumerate(table(session, export, team_path), start=1):
+        for n, row in enumerate(table(session, export, team), start=1):
             writer.writerow([neutralise(cell) for cell in row])
             if n % BATCH == 0:
                 yield _drain(buffer)
     yield _drain(buffer)
 
 
-def xlsx_file(engine: Engine, export: Export, team_path: str | None = None) -> tempfile.SpooledTemporaryFile:
+def xlsx_file(engine: Engine, export: Export, team: Scope | None = None) -> tempfile.SpooledTemporaryFile:
     """An Excel workbook in a spooled file, rewound: write-only, so rows go to disk as they come."""
     from openpyxl import Workbook
 
@@ -188,7 +183,7 @@ def xlsx_file(engine: Engine, export: Export, team_path: str | None = None) -> t
         sheet.append([name, neutralise(text)])
     sheet.append([])
     with Session(engine) as session:
-        for row in table(session, export, team_path):
+        for row in table(session, export, team):
             sheet.append([neutralise(cell) for cell in row])
     definitions = workbook.create_sheet("Definitions")
     definitions.append(["As at", export.on.isoformat()])

@@ -86,6 +86,13 @@ class Scope:
         return and_(*clauses)
 
 
+def team_scope(official: Official) -> Scope | None:
+    """A manager's own team: their unit and everything under it (None if they manage no unit)."""
+    if official.has_role(Role.MANAGER) and official.unit_path:
+        return Scope(unit_path=official.unit_path, label="Your team")
+    return None
+
+
 def scope_for(official: Official) -> Scope | None:
     """The widest scope the official's roles give; None for a learner with no other role."""
     roles = official.role_set
@@ -93,6 +100,4 @@ def scope_for(official: Official) -> Scope | None:
         return Scope(everything=True, label="All departments")
     if Role.DEPARTMENT_ADMIN in roles and official.department_id is not None:
         return Scope(department_id=official.department_id, label="Your department")
-    if Role.MANAGER in roles and official.unit_path:
-        return Scope(unit_path=official.unit_path, label="Your team")
-    return None
+    return team_scope(official)
