@@ -82,7 +82,14 @@ def test_order_is_fixed_per_attempt_and_differs_between_attempts(session, test_l
         assert [c.id for c in player.choices_in_order(again, module, scene)] == first
         assert sorted(first) == sorted(c.id for c in scene.choices)
         orders.add((tuple(first), tuple(o.key for o in player.options_in_order(attempt, module, question))))
-    assert len(orders) > 1, "every attempt showed the same order"
+    assert len(orders) > 1, "every attempt showed the same order"  # all equal by chance: (1/12)**11
+
+
+def test_the_order_depends_on_the_seed_and_only_on_it():
+    items = [type("Item", (), {"pin_last": False, "n": n})() for n in range(5)]
+    orders = {tuple(i.n for i in in_order(items, f"attempt-{seed}")) for seed in range(10)}
+    assert len(orders) > 1  # deterministic: the same seeds give the same orders in every process
+    assert [i.n for i in in_order(items, "attempt-3")] == [i.n for i in in_order(items, "attempt-3")]
 
 
 def test_shuffle_false_keeps_file_order_and_pinned_items_stay_last(session, test_library):
