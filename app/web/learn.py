@@ -87,6 +87,8 @@ def _player_page(request: Request, session: Session, attempt: Attempt, module: M
         "module": module,
         "scene": scene,
         "choice": choice,
+        "verdict": player.verdict(scene, choice) if choice else None,
+        "verdicts": player.VERDICTS,
         "errors": errors or {},
         "given": given or {},
         "decision_number": player.decision_number(session, attempt),

@@ -116,3 +116,12 @@ def test_item_analysis_counts_first_choices_and_rewinds_separately(session, test
     scene = next(s for s in analyse(session, module, AnalysisFilters()).scenes if s.scene_id == "corroborate")
     figures = {c.choice_id: (c.count, c.rewinds) for c in scene.choices}
     assert figures == {"send-name": (5, 5), "ask-un": (0, 0)}
+
+
+def test_feedback_verdict_follows_the_score_against_the_best_and_worst(test_library):
+    module = test_library.get("checkpoint-visit")
+    scene = module.scene("corroborate")
+    assert player.verdict(scene, scene.choice("ask-un")) == "strong"
+    assert player.verdict(scene, scene.choice("send-name")) == "weak"
+    three = dataclasses.replace(scene, choices=(*scene.choices, dataclasses.replace(scene.choice("ask-un"), id="x", score=1)))
+    assert player.verdict(three, three.choice("x")) == "partly"

@@ -74,7 +74,11 @@ def test_a_poor_ending_offers_the_way_back_and_never_says_passed(client, session
     client.sign_in(official.email, PASSWORD)
     url = _start(client)
     _choose(client, url, "report")
-    _choose(client, url, "send-name")
+    page = client.get(url)
+    response = client.post(url + "/choice", data={**_fields(page.text, "/choice"), "choice": "send-name"})
+    assert "Weak choice" in check_page(client.get(response.headers["location"]).text).text  # a verdict with the feedback
+    page = client.get(url)
+    client.post(url + "/continue", data=_fields(page.text, "/continue"))
     ending = check_page(client.get(url).text)
     assert "cannot pass" in ending.text
     assert client.post(url + "/rewind", data=_fields(str(ending), "/rewind")).status_code == 303

@@ -215,6 +215,17 @@ def rewind(session: Session, attempt: Attempt, module: Module, *, step: int) -> 
     return True
 
 
+VERDICTS = {"strong": "Strong choice", "partly": "Partly right", "weak": "Weak choice"}
+
+
+def verdict(scene: Scene, choice: Choice) -> str:
+    """strong, partly or weak: the choice's score against the best and the worst at that decision."""
+    scores = [c.score for c in scene.choices]
+    if choice.score == max(scores):
+        return "strong"
+    return "weak" if choice.score == min(scores) else "partly"
+
+
 def _seed(attempt: Attempt, part: str) -> str:
     return f"{attempt.id}:{attempt.started_at.isoformat()}:{part}"
 
