@@ -29,16 +29,20 @@ class Status(StrEnum):
     NOT_YET_DUE = "not-yet-due", "Not yet due", "To do"
 
 
-class ListStatus(StrEnum):
-    """Which assignments a list of officials shows: all of them, those of one status, or those expiring soon."""
+class LabelledStrEnum(StrEnum):
+    """A StrEnum whose members are written `NAME = "value", "Label"` and carry `.label`."""
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> ListStatus:
+    def __new__(cls, value: str, label: str) -> LabelledStrEnum:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
         return member
+
+
+class ListStatus(LabelledStrEnum):
+    """Which assignments a list of officials shows: all of them, those of one status, or those expiring soon."""
 
     ASSIGNED = "assigned", "Assigned"
     EXEMPT = Status.EXEMPT.value, Status.EXEMPT.label

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 from sqlmodel import Session, select
 
 from app.content.model import Library, Module
 from app.models import Assignment, Attempt, Completion, Official, Requirement
-from app.services.compliance.status import AssignmentFacts, Status, effective_due, expiring_soon, status_at
+from app.services.compliance.status import (
+    AssignmentFacts,
+    LabelledStrEnum,
+    Status,
+    effective_due,
+    expiring_soon,
+    status_at,
+)
 
 
-class TrainingStatus(StrEnum):
+class TrainingStatus(LabelledStrEnum):
     """Where an official stands on a module, whether or not it is required of them; `label` says it in words."""
-
-    label: str
-
-    def __new__(cls, value: str, label: str) -> TrainingStatus:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
 
     NOT_STARTED = "not-started", "Not started"
     IN_PROGRESS = "in-progress", "In progress"
