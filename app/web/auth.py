@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.services.accounts.sessions import check_password, find_account, revoke_session, start_session
+from app.services.accounts.sessions import check_password, find_account, revoke_session, start_session, store_new_hash
 from app.web.deps import (
     SESSION_COOKIE,
     CsrfProtected,
@@ -50,20 +50,22 @@ def sign_in(
         errors["email"] = "Enter your email address"
     if not password:
         errors["password"] = "Enter your password"
-    official = None
+    checked = None
     if not errors:
         # The password hash takes a while: it runs holding no connection and no lock.
         with transactions.read() as session:
             account = find_account(session, email)
-        official = check_password(account, password)
-    if official is None and not errors:
+        checked = check_password(account, password)
+    if checked is None and not errors:
         errors["email"] = "Enter a correct email address and password"
     if errors:
         context = {"next": _safe_next(next), "signed_out": False, "errors": errors, "email": email}
         return render(request, "auth/sign_in.html", context, status_code=422)
     with transactions.write() as session:
         revoke_session(session, request.cookies.get(SESSION_COOKIE))  # no session fixation
-        token = start_session(session, official, request.headers.get("user-agent", ""))
+        if checked.new_hash:  # made with older parameters: store it re-made with the current ones
+            store_new_hash(session, checked.official.id, account.password_hash, checked.new_hash)
+        token = start_session(session, checked.official, request.headers.get("user-agent", ""))
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

@@ -128,3 +128,34 @@ def test_security_headers(client):
     assert response.headers["referrer-policy"] == "same-origin"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
+
+
+def _sign_in(client, email: str, password: str):
+    token = client.csrf_token()
+    return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
+
+
+def test_a_hash_with_the_old_argon2_parameters_is_remade_at_the_next_sign_in(client, session, monkeypatch):
+    """Hashes made with the library default (64 MiB, t=3, p=4) become OWASP's argon2id (19 MiB, t=2, p=1) when
+    their owner next signs in; a failed sign-in changes nothing; signing in still works afterwards."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from app.models import Official
+    from app.services.accounts import sessions
+
+    monkeypatch.setattr(sessions, "_hasher", sessions.make_hasher())  # the real parameters, not the tests' cheap ones
+    old = PasswordHash((Argon2Hasher(time_cost=3, memory_cost=65536, parallelism=4),)).hash(PASSWORD)
+    official = make_official(session, password_hash=old)
+
+    def stored() -> str:
+        session.expire_all()
+        return session.get(Official, official.id).password_hash
+
+    assert _sign_in(client, official.email, "not the password").status_code == 422
+    assert stored() == old
+    assert _sign_in(client, official.email, PASSWORD).status_code == 303
+    assert stored().startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    client.cookies.clear()
+    assert _sign_in(client, official.email, PASSWORD).status_code == 303
+    assert client.get("/training").status_code == 200
