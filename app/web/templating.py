@@ -29,6 +29,7 @@ from jinja2_fragments import render_block
 
 from app import PROJECT_ROOT
 from app.models.accounts import Role
+from app.web.flash import forget_flash, take_flash
 
 SERVICE_NAME = "Atrocity Prevention Training"
 
@@ -146,9 +147,12 @@ def render(
     else:
         viewer = ctx["current"]
         ctx["main_navigation"] = main_navigation(request, viewer.roles if viewer else None)
+        ctx.setdefault("flash", take_flash(request))  # a success message from the POST that redirected here
         html = templates.get_template(template).render(**ctx)
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Vary"] = "HX-Request"
+    if not (fragment and wants_fragment(request)):
+        forget_flash(request, response)
     return response
 
 
