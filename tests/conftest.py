@@ -263,7 +263,6 @@ def populated_org(session, org_units) -> dict:
 
     u = org_units
     make_requirement(session, name="Everyone", module_id="checkpoint-visit", due_days=-5)
-    make_requirement(session, name="Refresher", module_id="counting-people", due_days=20, validity_months=12)
     people = {
         "manager": place(session, u["africa"], roles="learner manager", given_name="Mara"),
         "dept_admin": place(session, u["europe"], roles="learner department-admin"),
@@ -273,6 +272,9 @@ def populated_org(session, org_units) -> dict:
     for n, name in enumerate(names):
         unit = [u["team"], u["africa"], u["europe"], u["defence"]][n % 4]
         people[f"p{n}"] = place(session, unit, given_name=name)
+    # "Everyone" was assigned 40 days ago (so it is overdue now: due 30 days' grace later); "Refresher" today.
+    recompute_officials(session, [p.id for p in people.values()], today() - timedelta(days=40))
+    make_requirement(session, name="Refresher", module_id="counting-people", due_days=20, validity_months=12)
     recompute_officials(session, [p.id for p in people.values()], today())
     session.commit()
     rows = session.exec(select(Assignment).order_by(Assignment.id)).all()

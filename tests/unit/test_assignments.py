@@ -109,6 +109,33 @@ def test_a_country_flagged_after_arrival_gives_a_grace_period(session, posted_ru
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "risk.assess")).one().actor_label == ADMIN.label
 
 
+def test_a_new_requirement_never_makes_anyone_overdue_the_day_it_is_saved(session):
+    """Due 30 days before arrival, for postings that started long ago: due no earlier than assigned + grace."""
+    flag(session, "SS", flagged_on=TODAY - timedelta(days=400))
+    official = make_official(session)
+    make_posting(session, official, "SS", TODAY - timedelta(days=300))
+    make_requirement(session, at_risk_posting=True, due_rule=DueRule.POSTING.value, due_days=-30, grace_days=21)
+    make_requirement(session, module_id="fixed-date", due_rule=DueRule.FIXED.value, due_date=TODAY - timedelta(days=60),
+                     grace_days=14)
+    make_requirement(session, module_id="after-assignment", due_rule=DueRule.ASSIGNMENT.value, due_days=5, grace_days=10)
+    assignments.recompute_officials(session, [official.id], TODAY)
+    session.commit()
+    made = {a.requirement_id: a for a in session.exec(select(Assignment).where(Assignment.official_id == official.id))}
+    assert sorted((a.assigned_on, a.due_on) for a in made.values()) == [
+        (TODAY, TODAY + timedelta(days=10)), (TODAY, TODAY + timedelta(days=14)), (TODAY, TODAY + timedelta(days=21))]
+    assert all(status_at(facts(a), TODAY) == Status.NOT_YET_DUE for a in made.values())
+    # Assigned 290 days ago: due 269 days ago (assigned + 21, not 330 days ago, before it was assigned), 280 days ago
+    # (assigned + 10) and on the fixed date 60 days ago: all three overdue now, none before the assignment existed.
+    for a in made.values():
+        a.assigned_on = TODAY - timedelta(days=290)
+        session.add(a)
+    session.commit()
+    assignments.recompute_officials(session, [official.id], TODAY)
+    session.commit()
+    by_rule = sorted(session.exec(select(Assignment.due_on).where(Assignment.official_id == official.id)).all())
+    assert by_rule == [TODAY - timedelta(days=280), TODAY - timedelta(days=269), TODAY - timedelta(days=60)]
+
+
 def test_an_ended_posting_ends_the_assignment_without_deleting_it(session, posted_rule):
     flag(session, "SS", flagged_on=TODAY - timedelta(days=400))
     official = make_official(session)
@@ -128,6 +155,7 @@ def test_late_completion_expires_from_the_actual_completion_date(session, posted
     flag(session, "SS", flagged_on=TODAY - timedelta(days=400))
     official = make_official(session)
     make_posting(session, official, "SS", TODAY - timedelta(days=100))
+    assignments.recompute_officials(session, [official.id], TODAY - timedelta(days=95))  # assigned then: due 30 days on
     assignments.recompute_officials(session, [official.id], TODAY)
     session.commit()
     assert status_at(facts(the_assignment(session, official)), TODAY) == Status.OVERDUE
@@ -186,7 +214,7 @@ def test_a_new_major_version_asks_for_a_retake(session):
 
 
 def test_extension_and_exemption_are_stored_on_the_assignment(session):
-    make_requirement(session, due_days=10)
+    make_requirement(session, due_days=10, grace_days=0)
     official = make_official(session)
     assignments.recompute_officials(session, [official.id], TODAY - timedelta(days=30))
     session.commit()

@@ -28,8 +28,8 @@ def org(org_units, session):
     Operations, two requirements each, one completion."""
     africa, team, ops = org_units["africa"], org_units["team"], org_units["defence"]
     people = [place(session, u) for u in (africa, team, team, ops)]
-    make_requirement(session, module_id="checkpoint-visit", due_days=10)
-    make_requirement(session, module_id="other-module", due_days=40)
+    make_requirement(session, module_id="checkpoint-visit", due_days=10, grace_days=0)
+    make_requirement(session, module_id="other-module", due_days=40, grace_days=0)
     recompute_officials(session, [p.id for p in people], DAY - timedelta(days=30))
     session.commit()
     first = session.exec(select(Assignment).where(Assignment.official_id == people[1].id)).first()

@@ -33,6 +33,8 @@ def org(org, session):
                      due_rule="posting", due_days=-14)
     make_posting(session, people["in_team"], "SD", TODAY + timedelta(days=30), post="British Embassy Khartoum")
     make_posting(session, people["mod_official"], "FR", TODAY - timedelta(days=30), post="British Embassy Paris")
+    # Assigned 40 days ago: "Everyone" is due 30 days later (its grace period), so overdue today.
+    recompute_officials(session, [p.id for p in people.values()], TODAY - timedelta(days=40))
     recompute_officials(session, [p.id for p in people.values()], TODAY)
     session.commit()
 
@@ -237,7 +239,7 @@ def test_as_at_date_changes_the_figures(client, org):
     sign_in(client, org, "central")
     later = (TODAY + timedelta(days=25)).isoformat()
     assert set(listed(client, f"/compliance/officials?status=overdue&on={later}")) >= {"Tendai Banda", "Lars Gray"}
-    before = (TODAY - timedelta(days=1)).isoformat()
+    before = (TODAY - timedelta(days=41)).isoformat()  # the day before the training was assigned
     page = check_page(client.get(f"/compliance/officials?on={before}").text)
     assert page.select_one("p[role=status]").get_text(strip=True).startswith("0 assignments")
 

@@ -161,17 +161,22 @@ def match(requirement: Requirement, official: Official, postings: list[Posting],
 
 
 def due_on(requirement: Requirement, assigned_on: date, found: Match) -> date:
-    """The due date the rule gives; a country flagged after arrival never makes training due before flag + grace."""
+    """The due date the rule gives, but never before the day the training was assigned plus the grace period,
+    nor (for a country flagged after arrival) before the flag date plus the grace period.
+
+    Nobody is late for training the platform only just asked for: a new requirement, a posting that started long
+    ago or an old fixed date gives everyone newly assigned at least `grace_days` to train.
+    """
     if requirement.due_rule == DueRule.FIXED and requirement.due_date is not None:
         due = requirement.due_date
     elif requirement.due_rule == DueRule.POSTING and found.posting is not None:
         due = found.posting.start_on + timedelta(days=requirement.due_days)
     else:
         due = assigned_on + timedelta(days=requirement.due_days)
+    earliest = assigned_on + timedelta(days=requirement.grace_days)
     if found.flag is not None:
-        # Nobody is late for training the platform only just asked for: an old flag changes nothing.
-        due = max(due, found.flag.flagged_on + timedelta(days=requirement.grace_days))
-    return due
+        earliest = max(earliest, found.flag.flagged_on + timedelta(days=requirement.grace_days))
+    return max(due, earliest)
 
 
 def _completion_facts(
