@@ -12,6 +12,7 @@ from app.services.authoring import modules as authoring
 from app.services.authoring.coverage import coverage_matrix
 from app.services.authoring.scene_map import layout
 from app.services.learning import item_analysis
+from app.services.learning.item_analysis_csv import analysis_csv as analysis_csv_text
 from app.web import forms
 from app.web.deps import CurrentOfficial, Forbidden, LibraryDep, SessionDep
 from app.web.templating import render
@@ -137,6 +138,6 @@ def analysis_csv(request: Request, module_id: str, session: SessionDep, library:
     module, known, filters, errors = _analysis(request, module_id, session, library)
     if errors:
         return analysis(request, module_id, session, library)
-    body = item_analysis.analysis_csv(item_analysis.analyse(session, module, filters))
+    body = analysis_csv_text(item_analysis.analyse(session, module, filters))
     headers = {"Content-Disposition": f'attachment; filename="analysis-{module.id}.csv"'}
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)

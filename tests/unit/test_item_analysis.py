@@ -13,7 +13,8 @@ from sqlmodel import select
 from app.content.model import frozen_mapping
 from app.models import Attempt, ModuleVersion
 from app.services.learning import item_analysis, player
-from app.services.learning.item_analysis import AnalysisFilters, analyse, analysis_csv
+from app.services.learning.item_analysis import AnalysisFilters, analyse
+from app.services.learning.item_analysis_csv import _cell, analysis_csv, percent_text
 from app.web.forms import analysis_filters as parse_filters
 from tests.factories import make_official
 
@@ -55,45 +56,74 @@ def module(test_library):
     return test_library.get("checkpoint-visit")
 
 
-def test_figures_for_a_population_of_seven(session, module):
-    seed_population(session, module)
+def test_figures_for_a_population_of_twelve(session, module):
+    seed_population(session, module, best=6, worst=5, unfinished=1)
     result = analyse(session, module, AnalysisFilters())
     o = result.overview
-    assert not result.suppressed and not result.finished_suppressed
-    assert (o.learners, o.attempts, o.finished) == (7, 7, 6)
-    assert o.completion_rate == pytest.approx(6 / 7)
-    assert o.pass_rate == pytest.approx(4 / 6)
-    assert o.median_seconds == pytest.approx(210, abs=1)  # 1..6 minutes: (180 + 240) / 2
+    assert not result.suppressed
+    assert (o.learners, o.attempts, o.finished, o.passed, o.failed) == (12, 12, 11, 6, 5)
+    assert o.completion_rate == pytest.approx(11 / 12)
+    assert o.pass_rate == pytest.approx(6 / 11)
+    assert o.median_seconds == pytest.approx(360, abs=1)  # 1..11 minutes: the sixth
     buckets = {b.label: b.count for b in result.distribution}
-    assert buckets["90–100%"] == 4 and buckets["10–19%"] == 2 and sum(buckets.values()) == 6
+    assert buckets["90–100%"] == 6 and buckets["10–19%"] == 5 and sum(buckets.values()) == 11
     assert len(result.distribution) == 10 and result.distribution[0].label == "0–9%"
-    start = next(s for s in result.scenes if s.scene_id == "start")
-    assert not start.suppressed
-    assert [(c.choice_id, c.count) for c in start.choices] == [("report", 4), ("wait", 2)]
-    assert start.choices[0].share == pytest.approx(4 / 6)
-    # Only four learners reached the corroboration scene and two the later one: suppressed.
-    assert {s.scene_id: s.suppressed for s in result.scenes} == {"start": False, "corroborate": True, "later": True}
-    assert all(c.count is None for s in result.scenes if s.suppressed for c in s.choices)
+    scenes = {s.scene_id: s for s in result.scenes}
+    assert (scenes["start"].reached, scenes["start"].learners) == (11, 11)
+    assert [(c.choice_id, c.count) for c in scenes["start"].choices] == [("report", 6), ("wait", 5)]
+    assert scenes["start"].choices[0].share == pytest.approx(6 / 11)
+    assert [(c.choice_id, c.count, c.share) for c in scenes["corroborate"].choices] == [("ask-un", 6, 1.0), ("send-name", 0, 0.0)]
+    assert scenes["later"].reached == 5
     prep = next(q for q in result.questions if q.question_id == "q-prep")
-    assert (prep.answered, prep.correct_share) == (6, pytest.approx(4 / 6))
-    assert prep.common_wrong == "RF1 Armed conflict or instability" and prep.common_wrong_count == 2
+    assert (prep.answered, prep.correct, prep.correct_share) == (11, 6, pytest.approx(6 / 11))
+    assert prep.common_wrong == "RF1 Armed conflict or instability" and prep.common_wrong_count == 5
     signs = next(q for q in result.questions if q.question_id == "q-signs")
     assert signs.common_wrong == "A scheduled public holiday"
-    assert not result.endings_suppressed
-    assert [(e.scene_id, e.count) for e in result.endings] == [("end-good", 4), ("end-poor", 2)]
+    assert result.endings_reached == 11
+    assert [(e.scene_id, e.count) for e in result.endings] == [("end-good", 6), ("end-poor", 5)]
+
+
+def test_one_rule_hides_every_count_of_one_to_four_learners(session, module):
+    """Six pass and one fails: the fail is hidden in the overview, the score bands, the choices,
+    the questions and the endings alike; zeros are shown; the pass rate agrees with the counts."""
+    seed_population(session, module, best=6, worst=1, unfinished=0)
+    result = analyse(session, module, AnalysisFilters())
+    o = result.overview
+    assert (o.attempts, o.finished, o.passed, o.failed) == (7, 7, 6, None)
+    assert o.pass_rate == pytest.approx(6 / 7)  # passed of finished, never 100% with a fail among them
+    buckets = {b.label: b.count for b in result.distribution}
+    assert buckets["90–100%"] == 6 and buckets["10–19%"] is None and buckets["50–59%"] == 0
+    assert {b.label: b.share for b in result.distribution}["10–19%"] is None
+    scenes = {s.scene_id: s for s in result.scenes}
+    assert [(c.choice_id, c.count) for c in scenes["start"].choices] == [("report", 6), ("wait", None)]
+    assert scenes["start"].choices[1].share is None
+    assert scenes["later"].reached is None and scenes["later"].choices[0].count is None
+    assert [(c.choice_id, c.count) for c in scenes["corroborate"].choices] == [("ask-un", 6), ("send-name", 0)]
+    prep = next(q for q in result.questions if q.question_id == "q-prep")
+    assert (prep.answered, prep.correct, prep.common_wrong, prep.common_wrong_count) == (7, 6, None, None)
+    assert [(e.scene_id, e.count) for e in result.endings] == [("end-good", 6), ("end-poor", None)]
+    assert [item_analysis.shown(n, n) for n in (0, 1, 4, 5)] == [0, None, None, 5]
+    assert item_analysis.rate(None, 7) is None and item_analysis.rate(3, None) is None and item_analysis.rate(0, 0) is None
+
+
+def test_a_rate_never_rounds_to_all_or_nothing():
+    assert percent_text(200 / 201) == "99.5" and percent_text(1999 / 2000) == "99.9"
+    assert percent_text(1 / 5000) == "0.1" and percent_text(1.0) == "100.0" and percent_text(0.0) == "0.0"
+    assert percent_text(None) == ""
 
 
 def test_fewer_than_five_learners_suppresses_every_figure(session, module):
     seed_population(session, module, best=3, worst=1, unfinished=0)
     result = analyse(session, module, AnalysisFilters())
-    assert result.suppressed and result.finished_suppressed and result.endings_suppressed
-    assert result.overview == item_analysis.Overview(None, None, None, None, None, None)
-    assert all(b.count is None for b in result.distribution)
+    assert result.suppressed
+    assert result.overview == item_analysis.Overview(None, None, None, None, None, None, None, None)
+    assert all(b.count in (None, 0) for b in result.distribution) and any(b.count is None for b in result.distribution)
     assert all(s.suppressed for s in result.scenes) and all(q.suppressed for q in result.questions)
     rows = list(csv.reader(io.StringIO(analysis_csv(result))))
     assert rows[0] == ["section", "subject", "item", "count", "percent", "note"]
     for row in rows[1:]:
-        assert row[3] == row[4] == "" and row[5] == "Fewer than 5 learners", row
+        if row[3] != "0":
+            assert row[3] == row[4] == "" and row[5] == "Fewer than 5 learners", row
 
 
 def test_one_learner_with_many_attempts_is_still_one_learner(session, module):
@@ -127,7 +157,7 @@ def test_filters_by_version_and_start_date(session, module, monkeypatch):
     assert attempts(date_to=date(2025, 1, 10)) == 1  # the "to" day is included, to midnight UTC
     assert attempts(date_from=date(2025, 1, 11)) == 4
     assert attempts(date_from=date(2025, 1, 10), date_to=date.today()) == 5
-    assert analyse(session, module, AnalysisFilters("1.1.0", date(2025, 1, 11))).suppressed  # nobody at all
+    assert attempts(version="1.1.0", date_from=date(2025, 1, 11)) == 0  # nobody at all: zero is shown
 
 
 def test_parse_filters_reports_bad_input():
@@ -141,15 +171,16 @@ def test_parse_filters_reports_bad_input():
 
 
 def test_csv_has_the_figures_and_neutralises_formulas(session, module):
-    seed_population(session, module)
+    seed_population(session, module, best=6, worst=2, unfinished=0)
     start = module.scene("start")
     risky = replace(module, title="=HYPERLINK(\"http://evil\")",
                     scenes=frozen_mapping({**module.scenes, "start": replace(start, title="@SUM(A1)")}))  # fmt: skip
     rows = list(csv.reader(io.StringIO(analysis_csv(analyse(session, risky, AnalysisFilters())))))
-    assert ["Module", "'=HYPERLINK(\"http://evil\")", "Attempts started", "7", "", ""] in rows
-    assert ["Module", "'=HYPERLINK(\"http://evil\")", "Pass rate (passed / finished)", "", "66.7", ""] in rows
-    assert ["Choices", "'@SUM(A1)", "report: Write it up and send it to the desk", "4", "66.7", ""] in rows
-    corroborate = [r for r in rows if r[1] == "The desk asks for corroboration"]
-    assert corroborate and all(r[3] == "" and r[5] == "Fewer than 5 learners" for r in corroborate)
-    assert ["Endings", "London acts early", "good outcome", "4", "66.7", ""] in rows
-    assert item_analysis._cell("-1") == "'-1" and item_analysis._cell("+x") == "'+x" and item_analysis._cell("ok") == "ok"
+    assert ["Module", "'=HYPERLINK(\"http://evil\")", "Attempts started", "8", "", ""] in rows
+    assert ["Module", "'=HYPERLINK(\"http://evil\")", "Pass rate (passed / finished)", "", "75.0", ""] in rows
+    assert ["Choices", "'@SUM(A1)", "report: Write it up and send it to the desk", "6", "75.0", ""] in rows
+    later = [r for r in rows if r[1] == "Three weeks later"]
+    assert later and all(r[3] == "" and r[5] == "Fewer than 5 learners" for r in later)
+    assert ["Module", "'=HYPERLINK(\"http://evil\")", "Failed", "", "", "Fewer than 5 learners"] in rows
+    assert ["Endings", "London acts early", "good outcome", "6", "75.0", ""] in rows
+    assert _cell("-1") == "'-1" and _cell("+x") == "'+x" and _cell("ok") == "ok"

@@ -183,32 +183,43 @@ def test_coverage_matrix(client, author):
 
 
 def test_analysis_shows_figures_and_suppresses_small_groups(client, author, session, test_library):
-    seed_population(session, test_library.get("checkpoint-visit"))
+    seed_population(session, test_library.get("checkpoint-visit"), best=6, worst=1, unfinished=0)
     page = check_page(client.get(MODULE + "/analysis").text)
     facts = {row.dt.get_text(strip=True): row.dd.get_text(" ", strip=True) for row in page.select(".govuk-summary-list__row")}
     assert facts == {
+        "Learners who started": "7",
         "Attempts started": "7",
-        "Completion rate (finished of started)": "86%",
-        "Pass rate (passed of finished)": "67%",
-        "Median time to finish": "3 min 30 s",
+        "Finished attempts": "7",
+        "Completion rate (finished of started)": "100%",
+        "Passed": "6",
+        "Failed": "Fewer than 5 learners",
+        "Pass rate (passed of finished)": "86%",
+        "Median time to finish": "4 min 0 s",
     }
-    assert "Fewer than 5 learners" in page.find("caption", string=lambda s: s and "corroboration" in s).text
+    bands = {row.th.get_text(strip=True): row.td.get_text(strip=True) for row in page.select("caption:-soup-contains('Scores') ~ tbody tr")}
+    assert bands["10–19%"] == "Fewer than 5 learners" and bands["90–100%"] == "6" and bands["50–59%"] == "0"
+    assert "1" not in bands.values()  # the one fail is hidden in its band as it is in the overview
+    captions = [c.get_text(" ", strip=True) for c in page.select("caption")]
+    assert "Reports from the north Reached in 7 attempts by 7 learners" in captions
+    assert "Three weeks later Reached by fewer than 5 learners" in captions
+    details = page.select_one(".govuk-details").get_text(" ", strip=True)
+    assert "What each figure counts" in details and "Attempts started counts every attempt" in details
+    assert "first choice made there in each attempt that reached it" in details
     text = page.select_one("main").get_text(" ", strip=True)
-    assert "RF1 Armed conflict or instability (2)" in text
     assert "Official" not in text and "@example.gov.uk" not in text  # aggregates only: no one is named
 
 
 def test_analysis_csv_matches_the_filters(client, author, session, test_library):
-    seed_population(session, test_library.get("checkpoint-visit"))
+    seed_population(session, test_library.get("checkpoint-visit"), best=5, worst=5, unfinished=0)
     response = client.get(MODULE + "/analysis/csv", params={"version": "1.2.0"})
     assert response.headers["content-type"].startswith("text/csv")
     assert 'filename="analysis-checkpoint-visit.csv"' in response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert ["Module", "A visit to the checkpoint", "Attempts started", "7", "", ""] in rows
-    assert ["Choices", "Reports from the north", "wait: Wait for more information before writing anything", "2", "33.3", ""] in rows
+    assert ["Module", "A visit to the checkpoint", "Attempts started", "10", "", ""] in rows
+    assert ["Choices", "Reports from the north", "wait: Wait for more information before writing anything", "5", "50.0", ""] in rows
     later = client.get(MODULE + "/analysis/csv", params={"from": "2999-01-01"})
     rows = list(csv.reader(io.StringIO(later.text)))
-    assert ["Module", "A visit to the checkpoint", "Attempts started", "", "", "Fewer than 5 learners"] in rows
+    assert ["Module", "A visit to the checkpoint", "Attempts started", "0", "", ""] in rows
 
 
 def test_bad_filters_answer_422_with_an_error_summary(client, author):
@@ -236,4 +247,4 @@ def test_csv_neutralises_formulas_from_module_text(settings, session, test_libra
         client.sign_in(make_official_in(other), PASSWORD)
         rows = list(csv.reader(io.StringIO(client.get(MODULE + "/analysis/csv").text)))
     other.state.engine.dispose()
-    assert rows[1][:4] == ["Module", "'=cmd|' /C calc'!A0", "Attempts started", "7"]
+    assert rows[2][:4] == ["Module", "'=cmd|' /C calc'!A0", "Attempts started", "7"]

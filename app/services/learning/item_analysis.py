@@ -6,8 +6,6 @@ than MIN_LEARNERS distinct learners is suppressed (None), so no one can be singl
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -32,11 +30,13 @@ class AnalysisFilters:
 
 @dataclass(frozen=True)
 class Overview:
-    learners: int | None  # distinct learners who started
-    attempts: int | None
-    finished: int | None
+    learners: int | None  # distinct learners who started an attempt
+    attempts: int | None  # attempts started, finished or not
+    finished: int | None  # attempts that reached the end of the knowledge check
+    passed: int | None  # finished attempts that passed
+    failed: int | None  # finished attempts that did not pass
     completion_rate: float | None  # finished / started
-    pass_rate: float | None  # passed / finished
+    pass_rate: float | None  # passed / finished: the same two figures as `passed` and `failed`
     median_seconds: float | None  # finished_at - started_at
 
 
@@ -58,7 +58,7 @@ class ChoiceFigure:
     text: str
     target: str
     count: int | None  # first choices only: a choice made again after a rewind is not counted twice
-    share: float | None
+    share: float | None  # of the attempts that reached the decision
     rewinds: int | None = None  # times learners went back from the poor ending this choice led to
 
 
@@ -66,8 +66,13 @@ class ChoiceFigure:
 class SceneFigures:
     scene_id: str
     title: str
-    suppressed: bool
+    reached: int | None  # attempts that made a choice at this decision
+    learners: int | None  # distinct learners behind `reached`
     choices: tuple[ChoiceFigure, ...]
+
+    @property
+    def suppressed(self) -> bool:
+        return self.reached is None
 
 
 @dataclass(frozen=True)
@@ -75,10 +80,14 @@ class QuestionFigures:
     question_id: str
     text: str
     answered: int | None
+    correct: int | None
     correct_share: float | None
-    common_wrong: str | None  # the most common wrong answer (option texts), None if suppressed or none wrong
+    common_wrong: str | None  # the most common wrong answer (option texts), None if hidden or none wrong
     common_wrong_count: int | None
-    suppressed: bool
+
+    @property
+    def suppressed(self) -> bool:
+        return self.answered is None
 
 
 @dataclass(frozen=True)
@@ -95,13 +104,30 @@ class ItemAnalysis:
     module: Module
     filters: AnalysisFilters
     overview: Overview
-    suppressed: bool  # fewer than MIN_LEARNERS started
-    finished_suppressed: bool  # fewer than MIN_LEARNERS finished: pass rate, median, distribution
     distribution: tuple[Bucket, ...]
     scenes: tuple[SceneFigures, ...]
     questions: tuple[QuestionFigures, ...]
     endings: tuple[EndingFigure, ...]
-    endings_suppressed: bool
+    endings_reached: int | None  # attempts that reached an ending
+
+    @property
+    def suppressed(self) -> bool:
+        """Fewer than MIN_LEARNERS learners started: nothing at all can be shown."""
+        return self.overview.attempts is None
+
+
+def shown(count: int, learners: int) -> int | None:
+    """The one suppression rule, for every figure on the page and in the CSV: a count that rests on
+    one to four distinct learners is hidden (None). Zero is shown (it singles no one out), and so is
+    any count from MIN_LEARNERS learners or more."""
+    return None if 0 < learners < MIN_LEARNERS else count
+
+
+def rate(part: int | None, whole: int | None) -> float | None:
+    """part / whole, hidden whenever either figure is hidden, so a rate never shows what a count hides."""
+    if part is None or whole is None or whole == 0:
+        return None
+    return part / whole
 
 
 def versions(session: Session, module_id: str) -> list[str]:
@@ -164,10 +190,6 @@ def _median_seconds(session: Session, filters: AnalysisFilters, module_id: str) 
     return float(value) if value is not None else None
 
 
-def _share(count: int, total: int) -> float:
-    return count / total if total else 0.0
-
-
 def _plain(html: str) -> str:
     return Markup(html).striptags()
 
@@ -177,56 +199,67 @@ def _answer_text(question: Question, answer: str) -> str:
     return "; ".join(_plain(o.text_html) for o in options if o is not None) or answer
 
 
+def _learners(condition=None):
+    """count(DISTINCT official) of the rows matching condition (all rows without one)."""
+    return func.count(distinct(Attempt.official_id if condition is None else case((condition, Attempt.official_id))))
+
+
 def analyse(session: Session, module: Module, filters: AnalysisFilters) -> ItemAnalysis:
-    """Every figure for a module's attempts under the filters."""
+    """Every figure for a module's attempts under the filters; each count passes through `shown`."""
     finished = Attempt.finished_at.is_not(None)
-    totals = session.execute(
+    passed = and_(finished, Attempt.passed.is_(True))
+    failed = and_(finished, or_(Attempt.passed.is_(False), Attempt.passed.is_(None)))
+    t = session.execute(
         _attempts(
             filters,
             module.id,
             func.count(Attempt.id).label("attempts"),
-            func.count(distinct(Attempt.official_id)).label("learners"),
+            _learners().label("learners"),
             func.count(Attempt.finished_at).label("finished"),
-            func.count(distinct(case((finished, Attempt.official_id)))).label("finished_learners"),
-            func.coalesce(func.sum(case((Attempt.passed.is_(True), 1), else_=0)), 0).label("passed"),
+            _learners(finished).label("finished_learners"),
+            func.coalesce(func.sum(case((passed, 1), else_=0)), 0).label("passed"),
+            _learners(passed).label("passed_learners"),
+            func.coalesce(func.sum(case((failed, 1), else_=0)), 0).label("failed"),
+            _learners(failed).label("failed_learners"),
         )
     ).one()
-    suppressed = totals.learners < MIN_LEARNERS
-    finished_suppressed = totals.finished_learners < MIN_LEARNERS
+    attempts = shown(t.attempts, t.learners)
+    finished_count = shown(t.finished, t.finished_learners)
+    passed_count = shown(t.passed, t.passed_learners)
     overview = Overview(
-        learners=None if suppressed else totals.learners,
-        attempts=None if suppressed else totals.attempts,
-        finished=None if suppressed else totals.finished,
-        completion_rate=None if suppressed else _share(totals.finished, totals.attempts),
-        pass_rate=None if finished_suppressed else _share(totals.passed, totals.finished),
-        median_seconds=None if finished_suppressed else _median_seconds(session, filters, module.id),
+        learners=shown(t.learners, t.learners),
+        attempts=attempts,
+        finished=finished_count,
+        passed=passed_count,
+        failed=shown(t.failed, t.failed_learners),
+        completion_rate=rate(finished_count, attempts),
+        pass_rate=rate(passed_count, finished_count),
+        median_seconds=None if shown(1, t.finished_learners) is None or not t.finished
+        else _median_seconds(session, filters, module.id),
     )
+    endings, endings_reached = _endings(session, module, filters)
     return ItemAnalysis(
         module=module,
         filters=filters,
         overview=overview,
-        suppressed=suppressed,
-        finished_suppressed=finished_suppressed,
-        distribution=_distribution(session, module, filters, totals.finished, finished_suppressed),
+        distribution=_distribution(session, module, filters, finished_count),
         scenes=_scenes(session, module, filters),
         questions=_questions(session, module, filters),
-        **_endings(session, module, filters),
+        endings=endings,
+        endings_reached=endings_reached,
     )
 
 
-def _distribution(
-    session: Session, module: Module, filters: AnalysisFilters, finished: int, suppressed: bool
-) -> tuple[Bucket, ...]:
+def _distribution(session: Session, module: Module, filters: AnalysisFilters, finished: int | None) -> tuple[Bucket, ...]:
     bucket = case((Attempt.percent >= 90, 9), else_=Attempt.percent // 10)
     rows = session.execute(
-        _attempts(filters, module.id, bucket.label("bucket"), func.count().label("n"))
+        _attempts(filters, module.id, bucket.label("bucket"), func.count().label("n"), _learners().label("learners"))
         .where(Attempt.finished_at.is_not(None), Attempt.percent.is_not(None))
         .group_by(bucket)
     )
-    counts = {int(row.bucket): row.n for row in rows}
+    counts = {int(row.bucket): shown(row.n, row.learners) for row in rows}
     return tuple(
-        Bucket(low, high, None if suppressed else counts.get(i, 0), None if suppressed else _share(counts.get(i, 0), finished))
-        for i, (low, high) in enumerate(BUCKETS)
+        Bucket(low, high, counts.get(i, 0), rate(counts.get(i, 0), finished)) for i, (low, high) in enumerate(BUCKETS)
     )
 
 
@@ -237,48 +270,54 @@ def _scenes(session: Session, module: Module, filters: AnalysisFilters) -> tuple
         .group_by(AttemptEvent.attempt_id, AttemptEvent.scene_id)
         .subquery()
     )
-    rows = session.execute(
-        _events(filters, module.id, EventKind.CHOICE_MADE, AttemptEvent.scene_id, AttemptEvent.choice_id, func.count().label("n"))
-        .join(first, and_(first.c.attempt_id == AttemptEvent.attempt_id, first.c.seq == AttemptEvent.seq))
-        .group_by(AttemptEvent.scene_id, AttemptEvent.choice_id)
+    firsts = _events(filters, module.id, EventKind.CHOICE_MADE).join(
+        first, and_(first.c.attempt_id == AttemptEvent.attempt_id, first.c.seq == AttemptEvent.seq)
     )
-    counts = {(row.scene_id, row.choice_id): row.n for row in rows}
-    rewinds = {
-        (row.scene_id, row.choice_id): row.n
+    counts = {
+        (row.scene_id, row.choice_id): shown(row.n, row.learners)
         for row in session.execute(
-            _events(filters, module.id, EventKind.REWOUND, AttemptEvent.scene_id, AttemptEvent.choice_id,
-                    func.count().label("n"))
+            firsts.add_columns(AttemptEvent.scene_id, AttemptEvent.choice_id, func.count().label("n"),
+                               _learners().label("learners"))
             .group_by(AttemptEvent.scene_id, AttemptEvent.choice_id)
         )
-    }
-    learners = dict(
-        session.execute(
-            _events(filters, module.id, EventKind.CHOICE_MADE, AttemptEvent.scene_id, func.count(distinct(Attempt.official_id)))
+    }  # fmt: skip
+    reached = {
+        row.scene_id: (shown(row.n, row.learners), shown(row.learners, row.learners))
+        for row in session.execute(
+            firsts.add_columns(AttemptEvent.scene_id, func.count().label("n"), _learners().label("learners"))
             .group_by(AttemptEvent.scene_id)
-        ).all()
-    )
+        )
+    }
+    rewinds = {
+        (row.scene_id, row.choice_id): shown(row.n, row.learners)
+        for row in session.execute(
+            _events(filters, module.id, EventKind.REWOUND, AttemptEvent.scene_id, AttemptEvent.choice_id,
+                    func.count().label("n"), _learners().label("learners"))
+            .group_by(AttemptEvent.scene_id, AttemptEvent.choice_id)
+        )
+    }  # fmt: skip
     figures = []
     for scene in module.scenes.values():
         if scene.is_end:
             continue
-        suppressed = learners.get(scene.id, 0) < MIN_LEARNERS
-        total = sum(counts.get((scene.id, c.id), 0) for c in scene.choices)
+        attempts, learners = reached.get(scene.id, (0, 0))
         choices = tuple(
             ChoiceFigure(
                 choice_id=c.id,
                 text=_plain(c.text_html),
                 target=c.target,
-                count=None if suppressed else counts.get((scene.id, c.id), 0),
-                share=None if suppressed else _share(counts.get((scene.id, c.id), 0), total),
-                rewinds=None if suppressed else rewinds.get((scene.id, c.id), 0),
+                count=counts.get((scene.id, c.id), 0),
+                share=rate(counts.get((scene.id, c.id), 0), attempts),
+                rewinds=rewinds.get((scene.id, c.id), 0),
             )
             for c in scene.choices
         )
-        figures.append(SceneFigures(scene.id, scene.title, suppressed, choices))
+        figures.append(SceneFigures(scene.id, scene.title, attempts, learners, choices))
     return tuple(figures)
 
 
 def _questions(session: Session, module: Module, filters: AnalysisFilters) -> tuple[QuestionFigures, ...]:
+    right = AttemptEvent.correct.is_(True)
     rows = session.execute(
         _events(
             filters,
@@ -286,107 +325,58 @@ def _questions(session: Session, module: Module, filters: AnalysisFilters) -> tu
             EventKind.ANSWER_GIVEN,
             AttemptEvent.question_id,
             func.count().label("answered"),
-            func.coalesce(func.sum(case((AttemptEvent.correct.is_(True), 1), else_=0)), 0).label("correct"),
-            func.count(distinct(Attempt.official_id)).label("learners"),
+            _learners().label("learners"),
+            func.coalesce(func.sum(case((right, 1), else_=0)), 0).label("correct"),
+            _learners(right).label("correct_learners"),
         ).group_by(AttemptEvent.question_id)
     )
     totals = {row.question_id: row for row in rows}
     wrong_rows = session.execute(
-        _events(filters, module.id, EventKind.ANSWER_GIVEN, AttemptEvent.question_id, AttemptEvent.answer, func.count().label("n"))
+        _events(filters, module.id, EventKind.ANSWER_GIVEN, AttemptEvent.question_id, AttemptEvent.answer,
+                func.count().label("n"), _learners().label("learners"))
         .where(AttemptEvent.correct.is_(False))
         .group_by(AttemptEvent.question_id, AttemptEvent.answer)
-    )
-    wrong: dict[str, tuple[int, str]] = {}
+    )  # fmt: skip
+    wrong: dict[str, tuple[int, str, int]] = {}
     for row in wrong_rows:  # one row per distinct wrong answer, not per event
         best = wrong.get(row.question_id)
         if best is None or (-row.n, row.answer) < (-best[0], best[1]):  # most often; ties by answer, for stability
-            wrong[row.question_id] = (row.n, row.answer)
+            wrong[row.question_id] = (row.n, row.answer, row.learners)
     figures = []
     for question in module.questions:
         row = totals.get(question.id)
-        suppressed = row is None or row.learners < MIN_LEARNERS
+        answered = 0 if row is None else shown(row.answered, row.learners)
+        correct = 0 if row is None else shown(row.correct, row.correct_learners)
         common = wrong.get(question.id)
+        common_count = 0 if common is None else shown(common[0], common[2])
         figures.append(
             QuestionFigures(
                 question_id=question.id,
                 text=question.text,
-                answered=None if suppressed else row.answered,
-                correct_share=None if suppressed else _share(row.correct, row.answered),
-                common_wrong=None if suppressed or common is None else _answer_text(question, common[1]),
-                common_wrong_count=None if suppressed else (common[0] if common else 0),
-                suppressed=suppressed,
+                answered=answered,
+                correct=correct,
+                correct_share=rate(correct, answered),
+                common_wrong=None if common is None or common_count is None else _answer_text(question, common[1]),
+                common_wrong_count=common_count,
             )
         )
     return tuple(figures)
 
 
-def _endings(session: Session, module: Module, filters: AnalysisFilters) -> dict:
+def _endings(session: Session, module: Module, filters: AnalysisFilters) -> tuple[tuple[EndingFigure, ...], int | None]:
     endings = [s for s in module.scenes.values() if s.is_end]
-    ids = [s.id for s in endings]
-    reached = _events(filters, module.id, EventKind.SCENE_SHOWN).where(AttemptEvent.scene_id.in_(ids))
-    counts = dict(session.execute(reached.add_columns(AttemptEvent.scene_id, func.count()).group_by(AttemptEvent.scene_id)).all())
-    learners = session.execute(reached.add_columns(func.count(distinct(Attempt.official_id)))).scalar() or 0
-    suppressed = learners < MIN_LEARNERS
-    total = sum(counts.values())
-    figures = tuple(
-        EndingFigure(
-            scene_id=s.id,
-            title=s.title,
-            outcome=s.outcome,
-            count=None if suppressed else counts.get(s.id, 0),
-            share=None if suppressed else _share(counts.get(s.id, 0), total),
+    reached = _events(filters, module.id, EventKind.SCENE_SHOWN).where(AttemptEvent.scene_id.in_([s.id for s in endings]))
+    counts = {
+        row.scene_id: shown(row.n, row.learners)
+        for row in session.execute(
+            reached.add_columns(AttemptEvent.scene_id, func.count().label("n"), _learners().label("learners"))
+            .group_by(AttemptEvent.scene_id)
         )
+    }
+    total = session.execute(reached.add_columns(func.count().label("n"), _learners().label("learners"))).one()
+    reached_total = shown(total.n, total.learners)
+    figures = tuple(
+        EndingFigure(s.id, s.title, s.outcome, counts.get(s.id, 0), rate(counts.get(s.id, 0), reached_total))
         for s in endings
     )
-    return {"endings": figures, "endings_suppressed": suppressed}
-
-
-def _cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _percent(share: float | None) -> str:
-    return "" if share is None else f"{share * 100:.1f}"
-
-
-def analysis_csv(analysis: ItemAnalysis) -> str:
-    """The same figures as the page, one per row; suppressed figures are left empty with a note."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    note = lambda hidden: SUPPRESSED if hidden else ""  # noqa: E731
-    rows: list[tuple] = [("section", "subject", "item", "count", "percent", "note")]
-    o, title = analysis.overview, analysis.module.title
-    rows += [
-        ("Module", title, "Attempts started", o.attempts, "", note(analysis.suppressed)),
-        ("Module", title, "Completion rate (finished / started)", o.finished, _percent(o.completion_rate), note(analysis.suppressed)),
-        ("Module", title, "Pass rate (passed / finished)", "", _percent(o.pass_rate), note(analysis.finished_suppressed)),
-        ("Module", title, "Median time to finish (seconds)",
-         "" if o.median_seconds is None else round(o.median_seconds), "", note(analysis.finished_suppressed)),
-    ]  # fmt: skip
-    rows += [
-        ("Score distribution", b.label, "Finished attempts", b.count, _percent(b.share), note(b.count is None))
-        for b in analysis.distribution
-    ]
-    for scene in analysis.scenes:
-        rows += [
-            ("Choices", scene.title, f"{c.choice_id}: {c.text}", c.count, _percent(c.share), note(scene.suppressed))
-            for c in scene.choices
-        ]
-        rows += [
-            ("Rewinds", scene.title, f"{c.choice_id}: {c.text}", c.rewinds, "", note(scene.suppressed))
-            for c in scene.choices if c.rewinds
-        ]
-    for q in analysis.questions:
-        rows.append(("Questions", q.text, "Answered correctly", q.answered, _percent(q.correct_share), note(q.suppressed)))
-        wrong = f"Most common wrong answer: {q.common_wrong}" if q.common_wrong else "Most common wrong answer"
-        rows.append(("Questions", q.text, wrong, q.common_wrong_count, "", note(q.suppressed)))
-    rows += [
-        ("Endings", e.title, f"{e.outcome} outcome" if e.outcome else "Ending", e.count, _percent(e.share),
-         note(analysis.endings_suppressed))
-        for e in analysis.endings
-    ]  # fmt: skip
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
+    return figures, reached_total
