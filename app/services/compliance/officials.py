@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.models import Assignment, Department, Official, Requirement, Unit
 from app.services.compliance.counts import Filters, assignment_query, expiring_soon_case, status_case
 from app.services.compliance.status import Status
+from app.services.organisation.assignments import OTHERS, reason_for
 from app.services.organisation.scope import Scope
 
 PER_PAGE = 50
@@ -76,7 +77,7 @@ def _row(values) -> OfficialRow:
     (oid, given, family, email, department, unit, module_id, requirement, status, due, completed, expires, exempt,
      expiring, reason) = values
     return OfficialRow(oid, f"{given} {family}", email, department or "", unit or "", module_id, requirement,
-                       Status(status), due, completed, expires, exempt, bool(expiring), reason)
+                       Status(status), due, completed, expires, exempt, bool(expiring), reason_for(reason, OTHERS))
 
 
 def official_list(session: Session, scope: Scope, on: date, status: str = "assigned", filters: Filters = Filters(),

@@ -17,6 +17,7 @@ from app.services.compliance.status import (
     expiring_soon,
     status_at,
 )
+from app.services.organisation.assignments import LEARNER, reason_for
 
 
 class TrainingStatus(LabelledStrEnum):
@@ -101,7 +102,7 @@ def your_training(session: Session, official: Official, library: Library, today:
                 status=status,
                 expires_on=assignment.expires_on,
                 expiring_soon=expiring_soon(facts, today),
-                reason=assignment.reason,
+                reason=reason_for(assignment.reason, LEARNER),
                 progress=entry,
             )
         )

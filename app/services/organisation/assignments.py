@@ -31,6 +31,7 @@ from app.models import (
     Unit,
 )
 from app.services.compliance.status import add_months
+from app.services.organisation.countries import in_sentence
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,28 @@ def _majors_served(session: Session) -> dict[str, tuple[int, date]]:
     return majors
 
 
+# A reason is stored as the official reads it (left); managers, admins and exports read it in the third
+# person (right). `match` writes with the left words and `reason_for` swaps in the right ones, so reasons
+# stored before this table existed read correctly too.
+_WORDS = {
+    "posted": ("You are posted to ", "Posted to "),
+    "will be posted": ("You will be posted to ", "To be posted to "),
+    "department": ("your department", "their department"),
+    "team": ("everyone in your team", "everyone in their team"),
+    "role": ("your role (", "their role ("),
+}
+LEARNER, OTHERS = "learner", "others"
+
+
+def reason_for(reason: str, audience: str) -> str:
+    """Why an assignment applies, worded for its audience: the official themself (LEARNER) or anyone else (OTHERS)."""
+    if audience == LEARNER:
+        return reason
+    for yours, theirs in _WORDS.values():
+        reason = reason.replace(yours, theirs)
+    return reason
+
+
 def match(requirement: Requirement, official: Official, postings: list[Posting], ctx: Context) -> Match | None:
     """Whether the requirement applies to the official today, and why (every condition set must hold)."""
     if not official.active:
@@ -126,18 +149,18 @@ def match(requirement: Requirement, official: Official, postings: list[Posting],
     if departments:
         if official.department_id not in departments:
             return None
-        reasons.append(f"everyone in {ctx.department_names.get(official.department_id, 'your department')}")
+        reasons.append(f"everyone in {ctx.department_names.get(official.department_id, _WORDS['department'][0])}")
     units = [ctx.unit_paths[u] for u in _ids(requirement.unit_ids) if u in ctx.unit_paths]
     if requirement.unit_ids.strip():
         if not any(official.unit_path.startswith(path) for path in units):
             return None
-        reasons.append("everyone in your team")
+        reasons.append(_WORDS["team"][0])
     audience = set(requirement.audience.split())
     if audience:
         held = audience & (official.tag_set | {r.value for r in official.role_set})
         if not held:
             return None
-        reasons.append("your role (" + ", ".join(sorted(held)) + ")")
+        reasons.append(_WORDS["role"][0] + ", ".join(sorted(held)) + ")")
     posting = flag = None
     if requirement.at_risk_posting:
         live = sorted(
@@ -147,9 +170,9 @@ def match(requirement: Requirement, official: Official, postings: list[Posting],
         if not live:
             return None
         posting, flag = live[0], ctx.flags[live[0].country_code]
-        verb = "are posted" if posting.start_on <= ctx.today else "will be posted"
+        posted = _WORDS["posted" if posting.start_on <= ctx.today else "will be posted"][0]
         reasons.append(
-            f"You {verb} to {flag.country_name} from {posting.start_on.strftime('%-d %B %Y')}; "
+            f"{posted}{in_sentence(flag.country_code, flag.country_name)} from {posting.start_on.strftime('%-d %B %Y')}; "
             f"{flag.source} lists it as at risk ({flag.edition}, {flag.assessed_on.strftime('%-d %B %Y')})"
         )
         return Match(reason=reasons[-1] + ".", posting=posting, flag=flag)

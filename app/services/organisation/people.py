@@ -23,7 +23,7 @@ from app.models import (
 from app.services.audit import Actor, record
 from app.services.compliance.status import Status, effective_due, expiring_soon, status_at
 from app.services.learning.catalogue import facts_of
-from app.services.organisation.assignments import recompute_officials, refresh_exemptions
+from app.services.organisation.assignments import OTHERS, reason_for, recompute_officials, refresh_exemptions
 from app.services.organisation.scope import Scope
 
 PAGE_SIZE = 25
@@ -91,6 +91,11 @@ class AssignmentView:
     expiring_soon: bool
     exemptions: list[Exemption]
     extensions: list[Extension]
+
+    @property
+    def reason(self) -> str:
+        """Why it applies, in the third person (this page is for managers and admins)."""
+        return reason_for(self.assignment.reason, OTHERS)
 
 
 @dataclass(frozen=True)
