@@ -91,16 +91,20 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="Create the demo acco
     from app.clock import today
     from app.content import load_library
     from app.demo.population import place_demo_accounts, seed_population
+    from app.services.compliance.snapshots import backfill_months
 
     with session_scope(make_engine(settings.database_url)) as session:
         accounts = seed_demo(session)
         summary = seed_population(session, load_library(settings.modules_dir), today())
         place_demo_accounts(session, today())
+        if summary is not None:
+            backfill_months(session, today())  # the 12-month trend: a snapshot at the end of each month
     if summary is not None:
         console.print(
             f"Demo population: {summary.departments} departments, {summary.units} units, {summary.officials} officials, "
             f"{summary.postings} postings, {summary.at_risk_countries} countries on the "
-            f"Early Warning Project's 2025-26 list, {summary.requirements} requirements, {summary.assignments} assignments."
+            f"Early Warning Project's 2025-26 list, {summary.requirements} requirements, {summary.assignments} assignments "
+            "made over the past year, with a compliance snapshot at the end of each month."
         )
     table = Table(title=f"Demo accounts (password for all: {DEMO_PASSWORD})")
     table.add_column("Email")

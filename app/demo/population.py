@@ -1,4 +1,7 @@
-"""A believable demo population: five departments, ~2,000 officials, postings, an at-risk list, requirements.
+"""A believable demo population: five departments, ~2,000 officials, postings, an at-risk list, requirements,
+and a year of history: the requirements came in a year ago, assignments were made over the months since (as
+postings were planned and people moved), completions came in over the year (some expiring, some expired), and a
+snapshot at the end of each month draws the 12-month trend.
 
 Deterministic (a fixed random seed), so every `make run` shows the same picture.
 """
@@ -50,6 +53,7 @@ DEPARTMENTS = {
 TEAMS = ["Policy team", "Programmes team", "Analysis team"]
 TAGS = {"FCDO": ["political", "development"], "MOD": ["defence"], "HO": ["home-office"], "DBT": ["trade"], "CO": ["political"]}
 POSTED_SHARE = {"FCDO": 0.4, "MOD": 0.2, "HO": 0.08, "DBT": 0.15, "CO": 0.03}
+HISTORY_DAYS = 365  # how far back the demo's assignments, completions and monthly snapshots go
 GIVEN = "Amira Ben Chloe Dev Ewa Femi Grace Hassan Ines Jack Kofi Lena Malik Niamh Owen Priya Rhys Sara Tomasz Uma Viktor Wen Yusuf Zara Siobhán Nguyễn Seán Zoë".split()
 FAMILY = "Okafor Smith Jones Patel Khan Nowak O'Brien Williams Brown Taylor Evans Davies Singh Ahmed Murphy Chen Kowalski Hughes Edwards Lewis Thảo García Müller".split()
 
@@ -108,9 +112,13 @@ def seed_population(session: Session, library: Library, today: date, *, seed: in
             official.line_manager_id = manager.id if manager is not None and manager.id != official.id else None
             if rng.random() < POSTED_SHARE[code]:
                 _postings(session, rng, official, today)
-    requirements = _requirements(session, library)
+    requirements = _requirements(session, library, today)
     session.flush()
     recompute_everyone(session, today)
+    session.flush()
+    _backdate(session, rng, today)
+    session.flush()
+    recompute_everyone(session, today)  # due dates follow the assignment dates
     session.flush()
     _completions(session, rng, library, today)
     recompute_everyone(session, today)
@@ -175,7 +183,7 @@ def _postings(session: Session, rng: random.Random, official: Official, today: d
                             start_on=start + timedelta(days=3 * 365 + 1)))
 
 
-def _requirements(session: Session, library: Library) -> list[Requirement]:
+def _requirements(session: Session, library: Library, today: date) -> list[Requirement]:
     wanted = [
         Requirement(name="Pre-deployment atrocity prevention training", module_id="recognising-atrocity-risk",
                     at_risk_posting=True, due_rule=DueRule.POSTING.value, due_days=-14, grace_days=30,
@@ -189,12 +197,39 @@ def _requirements(session: Session, library: Library) -> list[Requirement]:
                     audience="defence", at_risk_posting=True, due_rule=DueRule.POSTING.value, due_days=-14, validity_months=24),
     ]
     chosen = [r for r in wanted if r.module_id in library.modules]
+    for requirement in chosen:
+        requirement.created_at = datetime.combine(_rollout(today), time(9), UTC)
     session.add_all(chosen)
     return chosen
 
 
+def _rollout(today: date) -> date:
+    """The day the demo's requirements came in: a year ago, so the 12-month trend starts with them."""
+    return today - timedelta(days=HISTORY_DAYS)
+
+
+def _backdate(session: Session, rng: random.Random, today: date) -> None:
+    """Give each assignment the day it would have been made: the first weeks after the requirements came in
+    for those already in scope, later for postings planned since (a few months before arrival, never before
+    the country was flagged) and, for rules without a posting, for people who joined during the year."""
+    flagged = EWP_DATE + timedelta(days=7)
+    rows = session.exec(select(Assignment, Posting).outerjoin(Posting, Posting.id == Assignment.posting_id)).all()
+    for assignment, posting in rows:
+        rollout = _rollout(today) + timedelta(days=rng.randint(0, 45))
+        if posting is not None:
+            planned = posting.start_on - timedelta(days=rng.randint(30, 120))
+            assigned = max(rollout, planned, flagged)
+        elif rng.random() < 0.7:
+            assigned = rollout
+        else:
+            assigned = today - timedelta(days=rng.randint(0, HISTORY_DAYS - 46))
+        assignment.assigned_on = min(assigned, today)
+        session.add(assignment)
+
+
 def _completions(session: Session, rng: random.Random, library: Library, today: date) -> None:
-    """Some officials completed (some long ago, so expiring or expired); a few are exempt."""
+    """Most officials completed at some point after being assigned (those done a year ago now expiring or
+    expired), a few had trained before, some never did (overdue, or not yet due); a few are exempt."""
     rows = session.exec(
         select(Assignment, Requirement).join(Requirement, Requirement.id == Assignment.requirement_id).where(Assignment.active.is_(True))
     ).all()
@@ -211,7 +246,13 @@ def _completions(session: Session, rng: random.Random, library: Library, today: 
             session.flush()
             refresh_exemptions(session, assignment, today)
             continue
-        completed = datetime.combine(today - timedelta(days=rng.randint(1, 760)), time(10), UTC)
+        if roll < 0.06:  # trained before this assignment, on an earlier posting
+            day = assignment.assigned_on - timedelta(days=rng.randint(30, 500))
+        else:  # most within the time given, the rest late, the later the fewer; some not yet
+            day = assignment.assigned_on + timedelta(days=int(rng.expovariate(1 / 40)))
+            if day > today:
+                continue
+        completed = datetime.combine(day, time(10), UTC)
         version = versions[module.id]
         attempt = Attempt(official_id=assignment.official_id, module_id=module.id, module_version_id=version.id,
                           state=AttemptState.FINISHED.value, current_scene=module.start, step=20,

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from app import PROJECT_ROOT
+from app.cli import cli
 from app.clock import today
+from app.config import get_settings
 from app.content import load_library
 from app.demo.accounts import seed_demo
 from app.demo.population import place_demo_accounts, seed_population
 from app.models import Assignment, CountryRiskAssessment, Official, Requirement
+from app.services.compliance.counts import Filters, total
+from app.services.compliance.snapshots import trend
 from app.services.compliance.status import Status, status_at
 from app.services.learning.catalogue import facts_of
+from app.services.organisation.scope import Scope
+from tests.conftest import TEST_SECRET
 
 
 def test_demo_population(session):
@@ -35,3 +43,33 @@ def test_demo_population(session):
     learner = session.exec(select(Official).where(Official.email == "learner@example.gov.uk")).one()
     reasons = [a.reason for a in session.exec(select(Assignment).where(Assignment.official_id == learner.id))]
     assert reasons and all("Sudan" in r for r in reasons)
+
+
+def test_the_demo_population_has_a_year_of_history(session, monkeypatch, database_url):
+    """`aptrain seed --demo`: past as-at dates show what a department would have seen then, and the trend has a
+    point a month."""
+    monkeypatch.setenv("APTRAIN_ENVIRONMENT", "test")
+    monkeypatch.setenv("APTRAIN_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("APTRAIN_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["seed", "--demo"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "made over the past year" in result.output
+    session.expire_all()
+    rows = session.exec(select(Assignment)).all()
+    assert all(a.due_on >= a.assigned_on for a in rows)
+    months = {(a.assigned_on.year, a.assigned_on.month) for a in rows}
+    assert len(months) >= 12 and min(a.assigned_on for a in rows) >= today() - timedelta(days=366)
+    everyone = Scope(everything=True)
+    then = total(session, everyone, today() - timedelta(days=90))
+    assert 0 < then.assigned < total(session, everyone, today()).assigned
+    assert then.compliant > 0 and then.overdue > 0 and then.not_yet_due > 0 and then.exempt > 0, then
+    year_ago = total(session, everyone, today() - timedelta(days=366))
+    assert year_ago.assigned == 0
+    points = trend(session, everyone, Filters(), today())
+    assert len(points) == 12 and len({(p.day.year, p.day.month) for p in points}) == 12
+    assert points[-1].day == today() and all(p.counts.assigned > 0 for p in points)
+    assert points[0].percent < points[-1].percent  # compliance rose over the year

@@ -61,6 +61,19 @@ def backfill(session: Session, start: date, end: date) -> dict[date, int]:
     return written
 
 
+def month_ends(on: date, months: int = TREND_MONTHS) -> list[date]:
+    """The last day of each of the `months` - 1 months before `on`'s month, then `on`: one day per trend point."""
+    return [months_back(on, n - 1) - timedelta(days=1) for n in range(months - 1, 0, -1)] + [on]
+
+
+def backfill_months(session: Session, on: date, months: int = TREND_MONTHS) -> dict[date, int]:
+    """A snapshot at the end of each month of the trend's window (and on `on`), computed from the stored
+    assignments: what the trend needs, in `months` queries rather than one a day."""
+    written = {day: take_snapshot(session, day) for day in month_ends(on, months)}
+    session.flush()
+    return written
+
+
 @dataclass(frozen=True)
 class TrendPoint:
     day: date
