@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import select
 
+from app.content.library import load_library
 from app.content.model import Diagnostic, Library
 from app.models import Attempt, AttemptEvent, Completion, ModuleVersion
 from tests.conftest import HtmlClient, check_page
@@ -96,6 +98,32 @@ def test_overview_lists_modules_with_lint_status_and_failed_files(app, settings,
         assert "front-matter-missing" in page.text and "unreadable.md:1" in page.text
         module = check_page(client.get("/author/modules/broken-module").text)
         assert "broken.md:12" in module.text and "unknown-target" in module.text and "learners cannot take it" in module.text
+    other.state.engine.dispose()
+
+
+def test_a_broken_module_is_listed_by_its_front_matter_title_and_version(settings, test_library, tmp_path):
+    """A file that fails after its front matter is listed by the title and version written there, not its id."""
+    from app.main import create_app
+
+    source = (Path(test_library.get("checkpoint-visit").path)).read_text(encoding="utf-8")
+    broken = tmp_path / "broken.md"
+    broken.write_text(source.replace("id: checkpoint-visit", "id: broken-visit").replace("(#end-good)", "(#nowhere)"),
+                      encoding="utf-8")  # fmt: skip
+    library = load_library(tmp_path)
+    assert "broken-visit" not in library.modules and library.rejected == {str(broken): "broken-visit"}
+    library.modules.update(test_library.modules)
+    other = create_app(settings, library=library)
+    with TestClient(other, follow_redirects=False) as raw:
+        client = HtmlClient(raw)
+        client.sign_in(make_official_in(other), PASSWORD)
+        page = check_page(client.get("/author").text)
+        rows = [[td.get_text(" ", strip=True) for td in r.select("td")] for r in page.select("tbody tr")]
+        row = next(r for r in rows if "broken-visit" in r[0])
+        assert row[0] == "A visit to the checkpoint broken-visit" and row[1] == "1.2.0", row
+        assert "Not known" not in page.text
+        module = check_page(client.get("/author/modules/broken-visit").text)
+        assert module.h1.get_text(strip=True) == "A visit to the checkpoint"
+        assert "version 1.2.0" in module.text
     other.state.engine.dispose()
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
+import yaml
+
 from app import PROJECT_ROOT
 from app.content.model import Diagnostic, Library, Module, RiskFactor
 from app.content.shuffle import in_order
@@ -60,6 +62,8 @@ class ModuleOverview:
     status: LintStatus
     diagnostics: tuple[Diagnostic, ...]
     risk_factors: tuple[str, ...]  # "RF7 Preparatory action", or the bare code if risk-factors.yaml lacks it
+    title: str = ""  # the module's title, or the failing file's front-matter title, or its id
+    version: str = ""  # likewise; "" when not even the front matter says
 
     @property
     def short_hash(self) -> str:
@@ -95,6 +99,33 @@ def _rejected_file(library: Library, module_id: str) -> str | None:
     return next((path for path, rejected_id in library.rejected.items() if rejected_id == module_id), None)
 
 
+def front_matter_facts(path: str) -> tuple[str, str]:
+    """The title and version a failing file's front matter gives, where they can be read ("" where not).
+
+    A file can fail anywhere after its front matter (a broken link, a scoring error); authors should
+    still see it listed by the title and version they wrote."""
+    try:
+        text = Path(path).read_text(encoding="utf-8").removeprefix("\ufeff")
+    except (OSError, UnicodeDecodeError):
+        return "", ""
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return "", ""
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) if end is not None else None
+    except yaml.YAMLError:
+        return "", ""
+    if not isinstance(meta, dict):
+        return "", ""
+
+    def text_of(key: str) -> str:
+        value = meta.get(key)
+        return str(value).strip() if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
+
+    return text_of("title"), text_of("version")
+
+
 def module_entries(library: Library) -> list[ModuleEntry]:
     """Every served module and every file that failed, by title; a served module whose new file failed shows its errors."""
     entries = []
@@ -106,9 +137,11 @@ def module_entries(library: Library) -> list[ModuleEntry]:
     for path, module_id in library.rejected.items():
         if module_id is not None and module_id in library.modules:
             continue
+        title, version = front_matter_facts(path)
         entries.append(
-            ModuleEntry(module_id, module_id or Path(path).name, "", display_path(path), _status(library, path, served=False))
-        )
+            ModuleEntry(module_id, title or module_id or Path(path).name, version, display_path(path),
+                        _status(library, path, served=False))
+        )  # fmt: skip
     return sorted(entries, key=lambda e: (e.title.lower(), e.file))
 
 
@@ -119,6 +152,7 @@ def module_overview(library: Library, module_id: str) -> ModuleOverview | None:
     if file is None:
         return None
     codes = module.risk_factors if module else ()
+    title, version = (module.title, module.version) if module else front_matter_facts(file)
     return ModuleOverview(
         module_id=module_id,
         module=module,
@@ -126,6 +160,8 @@ def module_overview(library: Library, module_id: str) -> ModuleOverview | None:
         status=_status(library, file, served=module is not None),
         diagnostics=diagnostics_for(library, file),
         risk_factors=tuple(_risk_label(library.risk_factors.get(c), c) for c in codes),
+        title=title or module_id,
+        version=version,
     )
 
 
