@@ -61,7 +61,7 @@ def test_roster_errors_are_path_line_message_and_exit_1(tmp_path, session):
     result = run("roster", path)
     assert result.exit_code == 1
     assert f"{path}:4: bad email 'bad'" in result.stdout.splitlines()
-    assert f"{path}:4: unknown department 'DFID'" in result.stdout.splitlines()
+    assert f"{path}:4: unknown department 'DFID' (use a department's code or name)" in result.stdout.splitlines()
     assert count(session, Official) == 0
 
 

@@ -194,3 +194,38 @@ def test_country_by_name_and_british_dates(session, departments):
     assert report.errors == []
     posting = session.exec(select(Posting)).one()
     assert (posting.country_code, posting.start_on, posting.end_on) == ("CD", date(2026, 1, 5), date(2027, 12, 31))
+
+
+def test_departments_by_name_and_roles_as_hr_spells_them(session, departments):
+    """HR files carry department names and role spellings such as `department_admin` or `Department admin`."""
+    text = HEADER + (
+        "a@fcdo.gov.uk,A,A,\"  foreign, commonwealth &  development office \",,,Department admin; MANAGER,,,,\n"
+        "b@mod.uk,B,B,Ministry of Defence,,,department_admin,,,,\n"
+        "c@mod.uk,C,C, mod ,,,\"Central-Admin, content author\",,,,\n"
+        "d@mod.uk,D,D,MOD,,,manager author,,,,\n"
+    )
+    report = run(session, text)
+    assert report.errors == [] and report.applied
+    people = officials(session)
+    fcdo, mod = (session.exec(select(Department).where(Department.code == code)).one().id for code in ("FCDO", "MOD"))
+    assert (people["a@fcdo.gov.uk"].department_id, people["a@fcdo.gov.uk"].roles) == (fcdo, "learner manager department-admin")
+    assert (people["b@mod.uk"].department_id, people["b@mod.uk"].roles) == (mod, "learner department-admin")
+    assert (people["c@mod.uk"].department_id, people["c@mod.uk"].roles) == (mod, "learner central-admin author")
+    assert people["d@mod.uk"].roles == "learner manager author"
+
+
+def test_a_bad_department_name_or_role_is_still_a_row_error_and_nothing_changes(session, departments):
+    session.add(Department(code="HO", name="Ministry of Defence"))  # two departments now share a name
+    session.commit()
+    text = ROSTER + (
+        "x@fcdo.gov.uk,A,B,Foreign Office,,,,,,,\n"
+        "y@mod.uk,A,B,ministry of defence,,,,,,,\n"
+        "z@fcdo.gov.uk,A,B,FCDO,,,department admins; manager,,,,\n"
+    )
+    report = run(session, text)
+    assert [(e.line, e.message) for e in report.errors] == [
+        (6, "unknown department 'Foreign Office' (use a department's code or name)"),
+        (7, "department 'ministry of defence' names more than one department: use its code"),
+        (8, "unknown role(s) department admins (use learner; manager; department-admin; central-admin; author)"),
+    ]
+    assert not report.applied and count(session, Official) == 0

@@ -11,6 +11,7 @@ from functools import lru_cache
 from sqlmodel import Session, select
 
 from app.models import Department, Official, Posting, Role, Unit
+from app.models.accounts import ROLE_LABELS
 from app.services.organisation.csv_input import CountryResolver, CsvTable, ImportReport, RowError, parse_date
 
 REQUIRED = ("email", "given_name", "family_name", "department")
@@ -49,6 +50,7 @@ class Book:
     """Everything the import compares against, read once so no row needs a query."""
 
     departments: dict[str, tuple[int, str]]  # folded code -> (id, code)
+    department_names: dict[str, tuple[int, str] | None]  # folded name -> (id, code); None when two share it
     units: dict[tuple[int, str], tuple[int, str, str]]  # (department id, folded full name) -> (id, path, full name)
     unit_keys: dict[int, tuple[int, str]]
     officials: dict[str, dict]  # lower-case email -> the official's columns
@@ -65,8 +67,14 @@ class Book:
         postings: dict[int, list[dict]] = {}
         for row in session.exec(select(Posting.id, Posting.official_id, Posting.country_code, Posting.post, Posting.start_on, Posting.end_on)):
             postings.setdefault(row.official_id, []).append(dict(row._mapping))
+        all_departments = session.exec(select(Department)).all()
+        names: dict[str, tuple[int, str] | None] = {}
+        for d in all_departments:
+            key = fold_name(d.name)
+            names[key] = None if key in names and names[key] != (d.id, d.code) else (d.id, d.code)
         return cls(
-            departments={d.code.casefold(): (d.id, d.code) for d in session.exec(select(Department))},
+            departments={fold_name(d.code): (d.id, d.code) for d in all_departments},
+            department_names=names,
             units=units,
             unit_keys={unit_id: key for key, (unit_id, _, _) in units.items()},
             officials=officials,
@@ -91,9 +99,7 @@ def read_people(table: CsvTable, book: Book, report: ImportReport, progress: Pro
             problems.append("given_name and family_name are required")
         if len(given) > 100 or len(family) > 100:
             problems.append("a name is longer than 100 characters")
-        department = book.departments.get(row.get("department", "").casefold())
-        if department is None:
-            problems.append(f"unknown department {row.get('department', '')!r}")
+        department = _department(book, row.get("department", ""), problems)
         unit = tuple(part.strip() for part in row["unit"].split("/")) if row.get("unit") else ()
         if any(not part or len(part) > 200 for part in unit):
             problems.append(f"bad unit {row.get('unit')!r}: parts are separated by ' / ' and none may be empty")
@@ -141,6 +147,26 @@ def show(value: object, book: Book) -> object:
     return value
 
 
+def fold_name(text: str) -> str:
+    """A code or name as compared: trimmed, inner spaces single, case-insensitive."""
+    return " ".join(text.split()).casefold()
+
+
+def _department(book: Book, text: str, problems: list[str]) -> tuple[int, str] | None:
+    """A department by its code (`FCDO`) or its name (`Foreign, Commonwealth & Development Office`), any case.
+    A code wins over a name that happens to spell it."""
+    key = fold_name(text)
+    found = book.departments.get(key)
+    if found is None and key in book.department_names:
+        found = book.department_names[key]
+        if found is None:
+            problems.append(f"department {text!r} names more than one department: use its code")
+            return None
+    if found is None:
+        problems.append(f"unknown department {text!r} (use a department's code or name)")
+    return found
+
+
 def _roles(text: str, problems: list[str]) -> str:
     roles, unknown = _parse_roles(text)
     if unknown:
@@ -148,12 +174,35 @@ def _roles(text: str, problems: list[str]) -> str:
     return roles
 
 
+def normalise_role(name: str) -> str:
+    """A role as HR spells it, the way column names are normalised: `Department admin`, `department_admin`
+    and `DEPARTMENT-ADMIN` are all `department-admin`."""
+    return re.sub(r"[\s_\-]+", "-", name.strip().casefold())
+
+
+ROLE_NAMES = {normalise_role(role.value): role.value for role in Role} | {
+    normalise_role(label): role.value for role, label in ROLE_LABELS.items()  # "Content author" too
+}
+
+
 @lru_cache(maxsize=256)
 def _parse_roles(text: str) -> tuple[str, tuple[str, ...]]:
-    """`manager; author` as stored ("learner manager author"), and any unknown names. A roster has few distinct values."""
-    given = {part for part in re.split(r"[;,\s]+", text.strip().lower()) if part}
-    unknown = tuple(sorted(given - set(ROLE_ORDER)))
-    return " ".join(role for role in ROLE_ORDER if role in given or role == ROLE_ORDER[0]), unknown
+    """`manager; Department admin` as stored ("learner manager department-admin"), and any unknown names.
+
+    Roles are separated by `;` or `,`; a part that is no role name may be roles separated by spaces
+    (`manager author`). A roster has few distinct values."""
+    given: set[str] = set()
+    unknown: list[str] = []
+    for part in (p.strip() for p in re.split(r"[;,]", text) if p.strip()):
+        role = ROLE_NAMES.get(normalise_role(part))
+        words = [ROLE_NAMES.get(normalise_role(word)) for word in part.split()]
+        if role is not None:
+            given.add(role)
+        elif len(words) > 1 and all(words):
+            given.update(w for w in words if w)
+        else:
+            unknown.append(part)
+    return " ".join(role for role in ROLE_ORDER if role in given or role == ROLE_ORDER[0]), tuple(sorted(unknown))
 
 
 def _posting(row: dict[str, str], line: int, book: Book, problems: list[str]) -> PostingRow | None:
