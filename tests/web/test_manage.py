@@ -93,8 +93,8 @@ def test_central_admin_previews_then_saves_a_requirement(client, session, org, t
             "retake_on_major": "yes", "active": "yes", "unit_ids": "", "audience": "", "due_date": ""}
     preview = client.post("/manage/requirements", data={**form, "action": "preview"})
     assert preview.status_code == 200
-    rows = {r.th.text.strip(): [td.text.strip() for td in r.find_all("td")] for r in check_page(preview.text).select(".govuk-inset-text tbody tr")}
-    assert rows["FCDO"] == ["0", "5"] and rows["MOD"] == ["0", "0"]
+    rows = impact_rows(preview.text)
+    assert rows["FCDO"] == ["0", "5", "0", "0", "5"] and rows["MOD"] == ["0", "0", "0", "0", "0"]
     assert session.exec(select(Requirement)).first() is None
     saved = client.post("/manage/requirements", data={**form, "action": "save"})
     assert saved.status_code == 303
@@ -102,6 +102,61 @@ def test_central_admin_previews_then_saves_a_requirement(client, session, org, t
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "requirement.create")).one()
     bad = client.post("/manage/requirements", data={**form, "name": "", "due_days": "x", "action": "save"})
     assert bad.status_code == 422
+
+
+def impact_rows(html: str) -> dict[str, list[str]]:
+    """The preview's table: department -> [now, after saving, already trained or exempt, due at once, not yet due]."""
+    page = check_page(html)
+    return {r.th.text.strip(): [td.text.strip() for td in r.find_all("td")] for r in page.select(".govuk-inset-text tbody tr")}
+
+
+def test_a_posting_rule_for_postings_that_started_long_ago_leaves_nobody_overdue(client, session, org, test_library):
+    """Due 30 days before arrival, for officials who arrived months ago: due the grace period after saving, and
+    the preview says so per department before saving."""
+    from datetime import UTC, datetime, time
+
+    from app.models import Attempt, Completion, ModuleVersion
+    from app.services.audit import Actor
+    from app.services.compliance.counts import total
+    from app.services.organisation.risk import AssessmentInput, set_assessment
+    from app.services.organisation.scope import Scope
+    from tests.factories import make_posting
+
+    flagged = set_assessment(session, Actor(None, "test"), AssessmentInput("SD", True, "EWP", "2025-26", today()), today())
+    flagged.created_at = datetime.combine(today() - timedelta(days=400), time(9), UTC)  # flagged long ago
+    session.add(flagged)
+    make_posting(session, org["in_team"], "SD", today() - timedelta(days=300))
+    make_posting(session, org["mod_official"], "SD", today() - timedelta(days=200))
+    make_posting(session, org["learner"], "SD", today() + timedelta(days=100))
+    make_posting(session, org["other_team"], "FR", today() - timedelta(days=100))
+    version = ModuleVersion(module_id="checkpoint-visit", version="1.0.0", content_hash="h" * 64, title="t", max_score=8, pass_mark=70)
+    session.add(version)
+    session.flush()
+    attempt = Attempt(official_id=org["learner"].id, module_id="checkpoint-visit", module_version_id=version.id, current_scene="x", max_score=8)
+    session.add(attempt)
+    session.flush()
+    session.add(Completion(official_id=org["learner"].id, attempt_id=attempt.id, module_id="checkpoint-visit", module_version="1.0.0",
+                           content_hash="h" * 64, score=8, percent=100, completed_at=datetime.combine(today() - timedelta(days=20), time(9), UTC)))
+    session.commit()
+    client.sign_in(org["central"].email, PASSWORD)
+    fields = hidden_fields(client.get("/manage/requirements/new").text, "/manage/requirements")
+    form = {**fields, "name": "Posted to an at-risk country", "module_id": "checkpoint-visit", "at_risk_posting": "yes",
+            "due_rule": "posting", "due_days": "-30", "grace_days": "30", "validity_months": "12", "recertification_days": "30",
+            "retake_on_major": "no", "active": "yes", "audience": ""}
+    preview = client.post("/manage/requirements", data={**form, "action": "preview"})
+    assert preview.status_code == 200
+    rows = impact_rows(preview.text)
+    # FCDO: Tendai (arrived 300 days ago) not yet due, Lars (trained 20 days ago) already trained; MOD: Victor.
+    assert rows["FCDO"] == ["0", "2", "1", "0", "1"] and rows["MOD"] == ["0", "1", "0", "0", "1"]
+    assert "Due at once or overdue" in preview.text
+    no_grace = impact_rows(client.post("/manage/requirements", data={**form, "grace_days": "0", "action": "preview"}).text)
+    assert no_grace["FCDO"] == ["0", "2", "1", "1", "0"] and no_grace["MOD"] == ["0", "1", "0", "1", "0"]
+    assert client.post("/manage/requirements", data={**form, "action": "save"}).status_code == 303
+    made = session.exec(select(Assignment)).all()
+    assert len(made) == 3 and all(a.assigned_on == today() for a in made)
+    arrived = {a.official_id: a.due_on for a in made if a.official_id != org["learner"].id}
+    assert arrived == {org["in_team"].id: today() + timedelta(days=30), org["mod_official"].id: today() + timedelta(days=30)}
+    assert total(session, Scope(everything=True), today()).overdue == 0
 
 
 def test_only_central_admins_edit_requirements(client, org):

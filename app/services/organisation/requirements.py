@@ -8,9 +8,19 @@ from datetime import date
 from sqlmodel import Session, select
 
 from app.content.model import Library
-from app.models import Department, Official, Posting, Requirement, Unit
+from app.models import Assignment, Completion, Department, Official, Posting, Requirement, Unit
 from app.services.audit import Actor, record
-from app.services.organisation.assignments import load_context, match, recompute_everyone
+from app.services.compliance.status import AssignmentFacts, Status, effective_due, status_at
+from app.services.organisation.assignments import (
+    Context,
+    Match,
+    _completion_facts,
+    _completions,
+    due_on,
+    load_context,
+    match,
+    recompute_everyone,
+)
 
 
 @dataclass(frozen=True)
@@ -70,31 +80,67 @@ def get(session: Session, requirement_id: int) -> Requirement | None:
     return session.get(Requirement, requirement_id)
 
 
-@dataclass(frozen=True)
+@dataclass
 class DepartmentImpact:
+    """One department's line in the preview: who the requirement assigns now and once saved, and of those
+    assigned once saved, what their training would be the day it is saved."""
+
     department: str
-    now: int  # officials this requirement assigns today (0 for a new one)
-    after: int  # officials it would assign once saved
+    now: int = 0  # officials this requirement assigns today (0 for a new one)
+    after: int = 0  # officials it would assign once saved, of whom:
+    done: int = 0  # trained already (a completion that counts) or exempt
+    due_now: int = 0  # overdue, or due on the day it is saved
+    not_yet_due: int = 0  # due later
 
 
 def preview(session: Session, candidate: Requirement, existing: Requirement | None, today: date) -> list[DepartmentImpact]:
-    """How many officials the requirement would assign, by department, before and after the change."""
+    """How many officials the requirement would assign, by department, before and after the change, and when
+    their training would fall due: computed as saving would (due dates from the day each is assigned, a new
+    assignment today), without saving anything."""
     ctx = load_context(session, today)
     ctx.requirements = []
     postings: dict[int, list[Posting]] = {}
     for posting in session.exec(select(Posting)):
         postings.setdefault(posting.official_id, []).append(posting)
+    kept: dict[int, Assignment] = {}
+    if existing is not None and existing.id is not None:
+        kept = {a.official_id: a for a in session.exec(select(Assignment).where(Assignment.requirement_id == existing.id))}
     names = {d.id: d.code for d in session.exec(select(Department))}
-    counts: dict[str, list[int]] = {code: [0, 0] for code in sorted(names.values())}
-    for official in session.exec(select(Official).where(Official.active.is_(True))):
+    impact = {code: DepartmentImpact(code) for code in sorted(names.values())}
+    officials = list(session.exec(select(Official).where(Official.active.is_(True))))
+    completions = _completions(session, [o.id for o in officials]) if candidate.active else {}
+    for official in officials:
         code = names.get(official.department_id, "No department")
-        counts.setdefault(code, [0, 0])
+        row = impact.setdefault(code, DepartmentImpact(code))
         own = postings.get(official.id, [])
         if existing is not None and existing.active and match(existing, official, own, ctx) is not None:
-            counts[code][0] += 1
-        if candidate.active and match(candidate, official, own, ctx) is not None:
-            counts[code][1] += 1
-    return [DepartmentImpact(code, now, after) for code, (now, after) in counts.items()]
+            row.now += 1
+        found = match(candidate, official, own, ctx) if candidate.active else None
+        if found is None:
+            continue
+        row.after += 1
+        facts = _facts_once_saved(candidate, found, kept.get(official.id), completions.get(official.id, []), ctx)
+        status = status_at(facts, today)
+        if status in (Status.COMPLIANT, Status.EXEMPT):
+            row.done += 1
+        elif effective_due(facts, today) <= today:
+            row.due_now += 1
+        else:
+            row.not_yet_due += 1
+    return list(impact.values())
+
+
+def _facts_once_saved(candidate: Requirement, found: Match, assignment: Assignment | None,
+                      completions: list[tuple[Completion, int]], ctx: Context) -> AssignmentFacts:
+    """The assignment saving would leave: an active one keeps its assigned date, extension and exemption."""
+    current = assignment if assignment is not None and assignment.active else None
+    assigned = current.assigned_on if current is not None else ctx.today
+    _, completed, expires, retake_due = _completion_facts(candidate, completions, ctx)
+    due = due_on(candidate, assigned, found)
+    if retake_due is not None:
+        due = max(due, retake_due)
+    return AssignmentFacts(assigned, due, None, current.extended_to if current else None, completed, expires,
+                           current.exempt_until if current else None, candidate.recertification_days)
 
 
 def save(session: Session, actor: Actor, candidate: Requirement, existing: Requirement | None, today: date) -> Requirement:
