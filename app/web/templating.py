@@ -72,9 +72,15 @@ _MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
     ("Compliance", "overview", "compliance", _MANAGERS),
     ("Officials", "manage_officials", "manage", _MANAGERS),
     ("Requirements", "requirement_list", "requirements", _MANAGERS),
-    ("Countries at risk", "countries", "admin", frozenset({Role.CENTRAL_ADMIN})),
-    ("Imports", "imports", "imports", frozenset({Role.CENTRAL_ADMIN})),
-    ("Audit log", "audit_log", "audit", frozenset({Role.CENTRAL_ADMIN})),
+    ("Admin", "countries", "admin", frozenset({Role.CENTRAL_ADMIN})),
+)
+# The admin area's own navigation (templates/admin/layout.html): (label, route name, key matched against the
+# page's `admin_nav`). Every page here is for central admins only.
+_ADMIN_MENU: tuple[tuple[str, str, str], ...] = (
+    ("Countries at risk", "countries", "countries"),
+    ("Imports", "imports", "imports"),
+    ("Audit log", "audit_log", "audit"),
+    ("API tokens", "token_list", "api-tokens"),
 )
 
 
@@ -87,6 +93,13 @@ def main_navigation(request: Request, roles: frozenset[Role] | None) -> list[Nav
         for label, route, key, seen_by in _MENU
         if seen_by is None or roles & seen_by
     ]
+
+
+def admin_navigation(request: Request, roles: frozenset[Role] | None) -> list[NavItem]:
+    """The admin area's pages, for central admins; nothing for anyone else."""
+    if roles is None or Role.CENTRAL_ADMIN not in roles:
+        return []
+    return [NavItem(label, url_path(request, route), key) for label, route, key in _ADMIN_MENU]
 
 
 def _environment() -> Environment:
@@ -147,6 +160,7 @@ def render(
     else:
         viewer = ctx["current"]
         ctx["main_navigation"] = main_navigation(request, viewer.roles if viewer else None)
+        ctx["admin_navigation"] = admin_navigation(request, viewer.roles if viewer else None)
         ctx.setdefault("flash", take_flash(request))  # a success message from the POST that redirected here
         html = templates.get_template(template).render(**ctx)
     response = HTMLResponse(html, status_code=status_code)

@@ -1,0 +1,28 @@
+"""The header's main menu fits on one row at 1,280 px for the viewer who sees the most items (a central admin),
+and the admin area's own navigation marks the page it is on (issue 11, item 12)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, expect
+
+from tests.browser.journey import assert_accessible, sign_in
+
+
+def test_the_main_menu_fits_on_one_row_at_1280_px(browser: Browser, base_url):
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, "central-admin@example.gov.uk")
+    items = page.locator(".govuk-service-navigation__item")
+    expect(items).to_have_count(6)
+    tops = items.evaluate_all("items => items.map(item => Math.round(item.getBoundingClientRect().top))")
+    assert len(set(tops)) == 1, f"the main menu wraps: item tops {tops}"
+
+    page.get_by_role("link", name="Admin", exact=True).click()
+    admin = page.get_by_role("navigation", name="Admin")
+    expect(admin.locator("[aria-current=page]")).to_have_text("Countries at risk")
+    admin.get_by_role("link", name="API tokens").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("API tokens")
+    expect(admin.locator("[aria-current=page]")).to_have_text("API tokens")
+    expect(page.locator(".govuk-service-navigation [aria-current]")).to_have_text("Admin")
+    assert_accessible(page)
+    context.close()
