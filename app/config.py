@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: int = Field(
         10, ge=1, description="On SIGTERM, `aptrain serve` waits this long for requests in flight, then stops"
     )
+    import_hold_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="How long a checked import file is held for its admin to import it"
+    )
+    import_hold_dir: Path | None = Field(
+        None, description="Folder for checked import files (default: a folder per database in the temp directory)"
+    )
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:
