@@ -13,8 +13,10 @@ from app.content.lint import RISK_CODES
 from app.content.model import Diagnostic, Library, RiskFactor
 from app.content.parser import ParseResult, parse_file
 from app.content.translations import check_translation, source_path
+from app.content.wording import read_acronyms
 
 RISK_FACTORS_FILE = "risk-factors.yaml"
+GUIDE_FILE = "README.md"  # the authoring guide: its `## Acronyms` table is checked in every module
 TRANSLATION = re.compile(r"[^.]+\.[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*\.md")
 RISK_CODE = re.compile(r"RF([1-9]\d*)")
 FACTOR_KEYS = ("code", "title", "summary", "group")
@@ -76,7 +78,8 @@ def _risk_factors(directory: Path) -> tuple[dict[str, RiskFactor], list[Diagnost
 
 def _parse_all(files: Sequence[tuple[Path, frozenset[str]]]) -> dict[Path, ParseResult]:
     """Parse each file; mark every file sharing a module id; compare translations with their sources."""
-    results = {path: parse_file(path, codes) for path, codes in files}
+    guides = {folder: read_acronyms(folder / GUIDE_FILE) for folder in {path.parent for path, _ in files}}
+    results = {path: parse_file(path, codes, guides[path.parent]) for path, codes in files}
     by_id: dict[str, list[Path]] = defaultdict(list)
     for path, result in results.items():
         if result.module_id and not is_translation(path):

@@ -62,6 +62,14 @@ Text and scoring
   right-answer-longest          warning  the right answer is the longest option in more than half of the
                                          single-answer questions
   absolute-wrong-option         warning  a wrong choice or option says "never" or "always"
+  question-repeated             warning  a scene's text ends with "What do you do?", the legend the player
+                                         already puts over its choices (wording.py)
+  select-all-repeated           warning  a question with more than one right answer says "select all that
+                                         apply", which the player already says
+  option-feedback-verdict       warning  feedback on an option of a select-all question starts with Correct,
+                                         Incorrect, Right or Wrong (the result page judges each option)
+  acronym-not-expanded          warning  an acronym listed in the folder's README.md (`## Acronyms`) is used
+                                         before it is spelled out, "In full (ACR)", on some path
   reading-time-mismatch         warning  estimated_minutes is more than 50% away from the reading time
                                          of the longest path at 200 words a minute
   risk-factors-invalid          error    modules/risk-factors.yaml cannot be read
@@ -92,7 +100,8 @@ WARNINGS = frozenset(
     {
         "front-matter-unknown-key", "unreachable-scene", "check-empty", "image-alt-missing",
         "todo-left", "pass-mark-not-discriminating", "reading-time-mismatch", "version-not-bumped",
-        "best-choice-longest", "right-answer-longest", "absolute-wrong-option",
+        "best-choice-longest", "right-answer-longest", "absolute-wrong-option", "question-repeated",
+        "select-all-repeated", "option-feedback-verdict", "acronym-not-expanded",
     }
 )  # fmt: skip
 CODES = frozenset(re.findall(r"^  ([a-z][a-z-]+[a-z]) +(?:error|warning) ", __doc__ or "", re.M))

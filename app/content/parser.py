@@ -5,14 +5,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from markdown_it.token import Token
 
-from app.content import cues, lint, scoring
+from app.content import cues, lint, scoring, wording
 from app.content.lint import Report
 from app.content.model import OUTCOMES, Choice, Diagnostic, Module, Option, Question, Scene, frozen_mapping
 from app.content.render import inline_plain_text, markdown, render_tokens, word_count
@@ -23,6 +23,8 @@ TRAILING_ATTRS = re.compile(r"\s*\{([^{}]*)\}\s*$")
 ATTR_PIECE = re.compile(r'(?:[^\s"]+|"[^"]*")+')
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 COUNT = re.compile(r"\d+")
+Codes = frozenset[str] | None
+Acronyms = Mapping[str, str] | None  # acronym -> words in full, from the authoring guide
 
 
 @dataclass
@@ -41,18 +43,18 @@ class _Attrs:
     classes: list[str] = field(default_factory=list)
 
 
-def parse_module(path: Path, risk_codes: frozenset[str] | None = None) -> tuple[Module | None, list[Diagnostic]]:
+def parse_module(path: Path, risk_codes: Codes = None) -> tuple[Module | None, list[Diagnostic]]:
     """Parse and lint one module file; the Module is None when there is any error."""
     result = parse_file(path, risk_codes)
     return result.module, result.diagnostics
 
 
-def parse_file(path: Path, risk_codes: frozenset[str] | None = None) -> ParseResult:
+def parse_file(path: Path, risk_codes: Codes = None, acronyms: Acronyms = None) -> ParseResult:
     """Parse and lint one module file, keeping its id even when it fails (for duplicate checks)."""
-    return parse_bytes(path.read_bytes(), path, risk_codes)
+    return parse_bytes(path.read_bytes(), path, risk_codes, acronyms)
 
 
-def parse_bytes(data: bytes, path: Path, risk_codes: frozenset[str] | None = None) -> ParseResult:
+def parse_bytes(data: bytes, path: Path, risk_codes: Codes = None, acronyms: Acronyms = None) -> ParseResult:
     """Parse and lint a module's bytes (a file's, or a version's source kept in the database)."""
     report = Report(str(path))
     try:
@@ -60,7 +62,7 @@ def parse_bytes(data: bytes, path: Path, risk_codes: frozenset[str] | None = Non
     except UnicodeDecodeError as exc:
         report(1, "encoding-invalid", f"save the file as UTF-8 (byte {exc.start} is not UTF-8)")
         return ParseResult(None, report.items)
-    reader = _Reader(path, text, report, risk_codes or lint.RISK_CODES)
+    reader = _Reader(path, text, report, risk_codes or lint.RISK_CODES, acronyms or {})
     module, module_id, id_line = reader.read(hashlib.sha256(data).hexdigest())
     if module is not None:
         module = dataclasses.replace(module, source=text)
@@ -127,8 +129,8 @@ def _first_blockquote(item: list[Token]) -> list[Token] | None:
 class _Reader:
     """One pass over one file's tokens, reporting as it goes."""
 
-    def __init__(self, path: Path, text: str, report: Report, codes: frozenset[str]):
-        self.path, self.text, self.report, self.codes = path, text, report, codes
+    def __init__(self, path: Path, text: str, report: Report, codes: frozenset[str], acronyms: Mapping[str, str]):
+        self.path, self.text, self.report, self.codes, self.acronyms = path, text, report, codes, acronyms
         self.offset = 0
 
     def line(self, token: Token) -> int:
@@ -159,6 +161,7 @@ class _Reader:
         lint.check_ids(scenes, questions, self.report)
         lint.check_feedback_and_options(scenes, questions, self.report)
         cues.check_cues(scenes, questions, self.report)
+        wording.check_wording(scenes, questions, self.report)
         listed = meta.get("risk_factors")
         if not (isinstance(listed, list) and all(isinstance(code, str) for code in listed)):
             listed = None  # already reported; checking codes against it would only add noise
@@ -171,6 +174,9 @@ class _Reader:
             words = stats.longest_words + word_count(intro_html) + scoring.question_words(questions)
             minutes = meta.get("estimated_minutes")
             scoring.check_reading_time(words, minutes, key_lines.get("estimated_minutes", 1), self.report)
+            if (meta.get("language") or "en") == "en":  # the guide's list is of English acronyms
+                wording.check_acronyms(self.acronyms, self.text, (intro_html, self.offset + 1), scenes, start,
+                                       (check_intro_html, check[4]) if check else None, questions, self.report)
         if self.report.has_errors or stats is None:
             return None, module_id, id_line
         module = Module(
@@ -266,7 +272,7 @@ class _Reader:
                     self.report(line, "check-duplicate",
                                 "a module has at most one `.check` scene: merge the questions into the first")
                     continue
-                check = (inline_plain_text(title), *self._check(body, line), scene_id)
+                check = (inline_plain_text(title), *self._check(body, line), scene_id, line)
                 continue
             is_end = "end" in attrs.classes
             outcome = attrs.values.get("outcome")

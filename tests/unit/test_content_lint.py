@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.content import lint, lint_paths, load_library, load_risk_factors, parse_module
+from app import PROJECT_ROOT
+from app.content import lint, lint_paths, load_library, load_risk_factors, parse_module, wording
 
 VALID = Path(__file__).parents[1] / "fixtures" / "modules" / "valid-module.md"
 SOURCE = VALID.read_text(encoding="utf-8")
@@ -477,3 +478,97 @@ def test_pin_last_and_shuffle_false_are_read_and_checked(tmp_path):
     assert diags[("attribute-invalid", line_of(SOURCE, "{id=wait score=1}"))] == "error"
     module, diags = found(tmp_path, edit("pass_mark: 70", "pass_mark: 70\nshuffle: sometimes"))
     assert diags[("front-matter-type", line_of(SOURCE, "pass_mark") + 1)] == "error"
+
+
+# Wording (issue 11: said once, no contradictions, acronyms spelled out) ---------------------------
+
+
+def test_scene_ending_with_the_players_legend_is_a_warning(tmp_path):
+    text = edit('calling a minority "vermin".\n', 'calling a minority "vermin".\n\nWhat do you do?\n')
+    assert_warning(tmp_path, text, "question-repeated", "{#arrival}")
+    text = edit('calling a minority "vermin".\n', 'calling a minority "vermin". What do you do with them?\n')
+    assert found(tmp_path, text)[1] == {}  # another question is not the legend
+    scene_template = (PROJECT_ROOT / "templates" / "components" / "scene.html").read_text(encoding="utf-8")
+    assert f'"text": "{wording.CHOICE_LEGEND}"' in scene_template
+
+
+def test_select_all_that_apply_in_a_multiple_answer_question_is_a_warning(tmp_path):
+    assert_warning(tmp_path, edit("Think about what each one shows.", "Select all that apply."),
+                   "select-all-repeated", "{#q-intent")
+    text = edit("indicators of intent? {#q-intent}", "indicators of intent? Select all that apply. {#q-intent}")
+    assert_warning(tmp_path, text, "select-all-repeated", "{#q-intent")
+    player = (PROJECT_ROOT / "templates" / "learn" / "attempt.html").read_text(encoding="utf-8")
+    assert wording.SELECT_ALL.search(player)  # the player says it instead
+
+
+@pytest.mark.parametrize("verdict", ["Correct.", "Incorrect:", "Not correct.", "Right,", "Wrong.", "correct -"])
+def test_a_verdict_word_opening_select_all_option_feedback_is_a_warning(tmp_path, verdict):
+    text = edit("- [x] Lists of members of a group\n  > Yes.", f"- [x] Lists of members of a group\n  > {verdict} Lists")
+    assert_warning(tmp_path, text, "option-feedback-verdict", "- [x] Lists of members")
+
+
+def test_verdict_words_are_fine_in_single_answer_questions_and_later_in_the_text(tmp_path):
+    # The valid module's single-answer option says "Right: events such as elections ...".
+    text = edit("- [ ] A free press\n  > No.", "- [ ] A free press\n  > A free press is not wrong or right here.")
+    assert found(tmp_path, text)[1] == {}
+
+
+GUIDE = """# Writing modules
+
+## Acronyms
+
+| acronym | in full |
+|---|---|
+| FCDO | Foreign, Commonwealth and Development Office |
+| NGO | non-governmental organisation |
+
+## Another section
+
+| FCDX | not an acronym table |
+"""
+
+
+def acronym_warnings(tmp_path: Path, text: str) -> list[tuple[int, str]]:
+    write(tmp_path, "README.md", GUIDE)
+    write(tmp_path, "module.md", text)
+    return [(d.line, d.message.split()[4]) for d in lint_paths([tmp_path]) if d.code == "acronym-not-expanded"]
+
+
+def test_the_acronym_list_is_read_from_the_guide(tmp_path):
+    write(tmp_path, "README.md", GUIDE)
+    assert wording.read_acronyms(tmp_path / "README.md") == {
+        "FCDO": "Foreign, Commonwealth and Development Office", "NGO": "non-governmental organisation"}
+    assert wording.read_acronyms(tmp_path / "missing.md") == {}
+
+
+def test_an_acronym_used_before_it_is_spelled_out_is_a_warning(tmp_path):
+    text = edit("fictional country.", "fictional country. Report to the FCDO desk, as the FCDO asks.")
+    assert acronym_warnings(tmp_path, text) == [(line_of(text, "FCDO desk"), "FCDO")]  # once, at the first use
+    text = edit("fictional country.", "fictional country. Report to the Foreign, Commonwealth & Development "
+                "Office (FCDO) desk, and to the FCDO team.")
+    assert acronym_warnings(tmp_path, text) == []
+    text = edit("fictional country.", "fictional country. Local non-governmental organisations (NGOs) help.",
+                "Violence breaks out", "NGOs say violence breaks out")
+    assert acronym_warnings(tmp_path, text) == []  # plurals count
+    assert found(tmp_path, edit("fictional country.", "fictional country. Tell the FCDO."))[1] == {}  # no guide
+
+
+def test_an_acronym_spelled_out_on_only_some_paths_is_a_warning_where_the_others_meet_it(tmp_path):
+    # `later` is reached after the `raise` feedback (which spells it out) or after `ignore` (which does not).
+    text = edit("(RF9) and can be preparatory action (RF7).",
+                "(RF9) and can be preparatory action (RF7). Tell the Foreign, Commonwealth and Development Office (FCDO).",
+                "Violence breaks out in the north.", "Violence breaks out in the north. The FCDO asks why.")
+    assert acronym_warnings(tmp_path, text) == [(line_of(text, "The FCDO asks why"), "FCDO")]
+    text = edit("(RF9) and can be preparatory action (RF7).",
+                "(RF9) and can be preparatory action (RF7). Tell the Foreign, Commonwealth and Development Office (FCDO).",
+                "London funds a monitoring mission.", "The FCDO funds a monitoring mission.")
+    assert acronym_warnings(tmp_path, text) == []  # every path to that ending passes the `raise` feedback
+
+
+def test_acronyms_in_shuffled_options_count_only_once_the_options_are_read(tmp_path):
+    text = edit("- [x] Dehumanising posters", "- [x] Dehumanising posters, says a non-governmental organisation (NGO)",
+                "- [ ] A free press\n  > No.", "- [ ] A free press, says an NGO\n  > No.")
+    assert acronym_warnings(tmp_path, text) == [(line_of(text, "says an NGO"), "NGO")]
+    text = edit("Answer both questions.", "Answer both questions, as a non-governmental organisation (NGO) would.",
+                "- [ ] A free press\n  > No.", "- [ ] A free press, says an NGO\n  > No.")
+    assert acronym_warnings(tmp_path, text) == []

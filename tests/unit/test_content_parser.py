@@ -98,7 +98,7 @@ def test_knowledge_check_is_kept_apart_from_the_scenes():
     assert not elections.multiple and elections.is_correct({"2"})
     assert intent.points == 1 and intent.multiple
     assert intent.correct_keys == frozenset({"1", "2"})
-    assert intent.body_html == '<p class="govuk-body">Select all that apply.</p>'
+    assert intent.body_html == '<p class="govuk-body">Think about what each one shows.</p>'
 
 
 def test_max_score_is_best_path_plus_all_points():
