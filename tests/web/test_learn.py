@@ -87,7 +87,7 @@ def test_failing_shows_the_pass_mark_and_offers_a_retake(client, learner):
     client.post(url + "/answers", data={**fields, "q-q-prep": "1", "q-q-signs": "3"})
     page = check_page(client.get(url + "/result").text)
     assert page.h1.text.strip().startswith("You did not pass")
-    assert "You need 70% to pass" in page.text and "Correct answer" in page.text
+    assert "You need 70% to pass" in page.text and "The right answer" in page.text
     retake = client.post("/modules/checkpoint-visit/attempts", data=hidden_fields(client.get(url + "/result").text, action_ending="/attempts"))
     assert retake.headers["location"] != url
 
@@ -185,3 +185,69 @@ def test_scene_text_is_rendered_from_markdown_and_escaped_in_titles(client, lear
     page = check_page(client.get(url).text)
     assert page.select_one(".app-scene em").text == "identity checks"
     assert not re.search(r"<script", client.get(url).text.split("</main>")[0].split("<main")[1])
+
+
+def play_to_the_check(client, *choices: str) -> str:
+    url = start(client)
+    for choice in choices:
+        choose(client, url, choice)
+        proceed(client, url)
+    proceed(client, url)
+    return url
+
+
+def answer(client, url: str, **answers):
+    fields = hidden_fields(client.get(url).text, action_ending="/answers")
+    return client.post(url + "/answers", data={**fields, **{f"q-{q.replace('_', '-')}": a for q, a in answers.items()}})
+
+
+def test_select_all_that_apply_is_said_once_with_its_all_or_nothing_rule_before_answering(client, learner):
+    url = play_to_the_check(client, "report", "ask-un")
+    page = check_page(client.get(url).text)
+    signs = page.select_one("input[name=q-q-signs]").find_parent("fieldset")
+    hint = signs.select_one(".govuk-hint").get_text(" ", strip=True)
+    assert "only if you select every option that applies and none that does not" in hint
+    assert page.get_text().count("Select all that apply") == 1  # one select-all question, said once
+    assert page.get_text().count("What do you do?") == 0  # no scene legend on the knowledge check
+    single = page.select_one("input[name=q-q-prep]").find_parent("fieldset")
+    assert "Select all" not in single.get_text()
+
+
+def test_the_result_judges_each_option_of_a_select_all_question_without_contradiction(client, learner):
+    url = play_to_the_check(client, "report", "ask-un")
+    answer(client, url, q_prep="1", q_signs="1")  # one of the two signs that apply, and nothing else
+    page = check_page(client.get(url + "/result").text)
+    signs = next(r for r in page.select(".app-choice-review") if "warning signs" in r.h3.text)
+    assert signs.select_one(".govuk-tag").text == "Not correct"
+    assert "You selected 1 of the 2 that apply" in " ".join(signs.get_text().split())
+    verdicts = {li.select_one("p").get_text(" ", strip=True).split(":")[0]: li for li in signs.select("li")}
+    assert set(verdicts) == {"You selected this, rightly", "You did not select this, but it applies",
+                             "You rightly did not select this"}
+    assert "Identity checks" in verdicts["You selected this, rightly"].text
+    assert "Dehumanising speech" in verdicts["You did not select this, but it applies"].text
+    assert "public holiday" in verdicts["You rightly did not select this"].text
+    prep = next(r for r in page.select(".app-choice-review") if "preparatory action" in r.h3.text)
+    assert sorted(li.p.get_text(" ", strip=True) for li in prep.select("li")) == [  # in the attempt's order
+        "The right answer: RF7 Preparatory action", "Your answer, which is not right: RF1 Armed conflict or instability"]
+
+
+def test_the_result_leads_with_the_outcome_then_decisions_then_the_risk_factors_met_collapsed(
+    client, learner, test_library, monkeypatch
+):
+    from app import PROJECT_ROOT
+    from app.content import load_risk_factors
+
+    monkeypatch.setattr(test_library, "risk_factors", load_risk_factors(PROJECT_ROOT / "modules" / "risk-factors.yaml"))
+    url = play_to_the_check(client, "report", "ask-un")
+    answer(client, url, q_prep="2", q_signs=["1", "2"])
+    page = check_page(client.get(url + "/result").text)
+    main = page.select_one("main")
+    order = [el.get_text(" ", strip=True) for el in main.select("h1, h2, summary")]
+    assert order[0].startswith("You passed")
+    assert [t for t in order[1:] if not t.startswith("Risk factors")] == ["Your decisions", "Your answers"]
+    assert order[-1] == "Risk factors you met in this module (2)"
+    details = main.select_one("details.govuk-details")
+    assert details is not None and not details.has_attr("open")  # collapsed
+    codes = [dt.get_text(" ", strip=True).split()[0] for dt in details.select("dt")]
+    assert codes == ["RF7", "RF9"]  # met on this path and in the questions; RF1 (the `wait` path) was not
+    assert "Good outcome" in main.select_one("p:-soup-contains('Your ending')").text

@@ -1,4 +1,4 @@
-"""The result page's content: score, pass or fail, risk factors, and a review of every choice and answer."""
+"""The result page's content: score, pass or fail, a review of every choice and answer, and the risk factors met."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.content.model import Choice, Module, Option, Question, RiskFactor, Scene
 from app.models import Attempt, EventKind
-from app.services.learning.player import events
+from app.services.learning.player import events, options_in_order
 
 
 @dataclass(frozen=True)
@@ -20,10 +20,48 @@ class ChoiceReview:
 
 
 @dataclass(frozen=True)
+class OptionReview:
+    """One option of an answered question: whether the learner ticked it, and whether that was right."""
+
+    option: Option
+    selected: bool
+    multiple: bool  # the question is "select all that apply"
+
+    @property
+    def right(self) -> bool:
+        """The learner's choice about this option was right (ticked a right answer, or left a wrong one)."""
+        return self.selected == self.option.correct
+
+    @property
+    def verdict(self) -> str:
+        """What the learner did about this option, and whether it was right, in words."""
+        if self.multiple:
+            return {
+                (True, True): "You selected this, rightly: it applies",
+                (True, False): "You selected this, but it does not apply",
+                (False, True): "You did not select this, but it applies",
+                (False, False): "You rightly did not select this: it does not apply",
+            }[(self.selected, self.option.correct)]
+        if self.selected:
+            return "Your answer, which is right" if self.option.correct else "Your answer, which is not right"
+        return "The right answer"
+
+
+@dataclass(frozen=True)
 class AnswerReview:
     question: Question
     chosen: tuple[Option, ...]
     correct: bool
+    options: tuple[OptionReview, ...] = ()  # in the order the learner saw them; a single answer shows only
+    # the option chosen and the right one, "select all that apply" shows every option
+
+    @property
+    def right_selected(self) -> int:
+        return sum(1 for o in self.chosen if o.correct)
+
+    @property
+    def wrong_selected(self) -> int:
+        return sum(1 for o in self.chosen if not o.correct)
 
 
 @dataclass(frozen=True)
@@ -35,7 +73,7 @@ class AttemptResult:
     percent: int
     passed: bool
     ending: Scene | None
-    risk_factors: tuple[RiskFactor, ...]
+    risk_factors: tuple[RiskFactor, ...]  # those the learner met: in the choices they made and the questions
     choices: tuple[ChoiceReview, ...]
     answers: tuple[AnswerReview, ...]
 
@@ -66,7 +104,14 @@ def result_of(session: Session, attempt: Attempt, module: Module, risk_factors: 
             if question is not None:
                 keys = (event.answer or "").split()
                 chosen = tuple(o for o in question.options if o.key in keys)
-                answers.append(AnswerReview(question=question, chosen=chosen, correct=bool(event.correct)))
+                reviews = tuple(
+                    OptionReview(option=o, selected=o in chosen, multiple=question.multiple)
+                    for o in options_in_order(attempt, module, question)
+                    if question.multiple or o in chosen or o.correct
+                )
+                answers.append(AnswerReview(question=question, chosen=chosen, correct=bool(event.correct), options=reviews))
+    met = {code for review in choices for code in review.choice.risk_factors}
+    met |= {code for review in answers for code in review.question.risk_factors}
     return AttemptResult(
         attempt=attempt,
         module=module,
@@ -75,7 +120,7 @@ def result_of(session: Session, attempt: Attempt, module: Module, risk_factors: 
         percent=attempt.percent or 0,
         passed=bool(attempt.passed),
         ending=ending,
-        risk_factors=tuple(risk_factors[c] for c in module.risk_factors if c in risk_factors),
+        risk_factors=tuple(sorted((risk_factors[c] for c in met if c in risk_factors), key=lambda rf: rf.number)),
         choices=tuple(choices),
         answers=tuple(answers),
     )
