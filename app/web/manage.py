@@ -121,8 +121,14 @@ def departments(request: Request, scope: ManageScope, session: SessionDep) -> Re
 def requirement_list(request: Request, scope: ManageScope, session: SessionDep, library: LibraryDep) -> Response:
     rows = lookups.requirements(session)
     departments = {str(d.id): d.code for d in lookups.departments(session)}
-    return render(request, "manage/requirements.html", {"rows": rows, "departments": departments, "library": library,
+    units = {str(u.id): u.full_name for u in lookups.units(session)}
+    return render(request, "manage/requirements.html", {"rows": rows, "departments": departments, "units": units,
+                                                         "library": library,
                                                          "active_nav": "requirements"})
+
+
+# Requirements are central admins' (CentralAdmin on every route): any unit may be chosen.
+REQUIREMENT_SCOPE = Scope(everything=True, label="All departments")
 
 
 def _requirement_context(session: Session, library: Library, draft: forms.RequirementForm,
@@ -134,7 +140,7 @@ def _requirement_context(session: Session, library: Library, draft: forms.Requir
         "impact": impact,
         "modules": sorted(library.modules.values(), key=lambda m: m.title),
         "departments": lookups.departments(session),
-        "units": lookups.units(session),
+        "unit_groups": lookups.units_in_scope(session, REQUIREMENT_SCOPE),
         "active_nav": "requirements",
     }
 
@@ -168,7 +174,7 @@ def save_requirement(request: Request, form: FormDep, admin: CentralAdmin, sessi
                      requirement_id: int | None = None) -> Response:
     existing = _requirement(session, requirement_id)
     draft, parsed = forms.requirement(form)
-    errors = {**requirements.check(session, library, parsed.data), **parsed.errors}
+    errors = {**requirements.check(session, library, parsed.data, REQUIREMENT_SCOPE), **parsed.errors}
     if errors:
         context = _requirement_context(session, library, draft, existing)
         return page_with_errors(request, "manage/requirement_form.html", context, errors)

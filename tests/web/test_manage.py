@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -10,6 +10,7 @@ from sqlmodel import select
 from app.clock import today
 from app.models import Assignment, AuditEvent, Exemption, Extension, Posting, Requirement
 from app.services.organisation.assignments import recompute_officials
+from app.web.forms.common import date_values
 from tests.conftest import check_page, hidden_fields
 from tests.factories import PASSWORD, make_requirement
 
@@ -46,17 +47,17 @@ def test_manager_grants_an_extension_and_an_exemption_in_their_team(client, sess
     html = client.get(f"/manage/officials/{org['in_team'].id}").text
     assert "Overdue" in check_page(html).text
     fields = hidden_fields(html, f"/manage/assignments/{mine.id}/extensions")
-    until = (today() + timedelta(days=20)).isoformat()
-    response = client.post(f"/manage/assignments/{mine.id}/extensions", data={**fields, "reason": "absence", "comment": "Sick leave", "until": until})
+    until = date_values("until", today() + timedelta(days=20))
+    response = client.post(f"/manage/assignments/{mine.id}/extensions", data={**fields, "reason": "absence", "comment": "Sick leave", **until})
     assert response.status_code == 303
     page = check_page(client.get(f"/manage/officials/{org['in_team'].id}").text)
     assert "Not yet due" in page.text and "Sick leave" in page.text
-    response = client.post(f"/manage/assignments/{mine.id}/exemptions", data={**fields, "reason": "other", "comment": "", "until": "2020-01-01"})
+    response = client.post(f"/manage/assignments/{mine.id}/exemptions", data={**fields, "reason": "other", "comment": "", **date_values("until", date(2020, 1, 1))})
     assert response.status_code == 422
     assert {a["href"] for a in check_page(response.text).select(".govuk-error-summary a")} == {
-        f"#exemption-comment-{mine.id}", f"#exemption-until-{mine.id}"}
+        f"#exemption-comment-{mine.id}", f"#exemption-until-{mine.id}-day"}
     # Outside the team: refused, and nothing is stored.
-    response = client.post(f"/manage/assignments/{theirs.id}/exemptions", data={**fields, "reason": "other", "comment": "x", "until": until})
+    response = client.post(f"/manage/assignments/{theirs.id}/exemptions", data={**fields, "reason": "other", "comment": "x", **until})
     assert response.status_code == 404
     assert session.exec(select(Exemption)).first() is None
     assert len(session.exec(select(Extension)).all()) == 1
@@ -73,10 +74,10 @@ def test_adding_a_posting_to_an_at_risk_country_assigns_training(client, session
     client.sign_in(org["dept_admin"].email, PASSWORD)
     url = f"/manage/officials/{org['in_team'].id}"
     fields = hidden_fields(client.get(url).text, url + "/postings")
-    bad = client.post(url + "/postings", data={**fields, "country": "SD", "post": "", "start_on": "2027-02-30"})
+    bad = client.post(url + "/postings", data={**fields, "country": "SD", "post": "", "start_on-day": "30", "start_on-month": "2", "start_on-year": "2027"})
     assert bad.status_code == 422 and session.exec(select(Posting)).first() is None
-    start = (today() + timedelta(days=90)).isoformat()
-    ok = client.post(url + "/postings", data={**fields, "country": "SD", "post": "British Embassy Khartoum", "start_on": start})
+    start = date_values("start_on", today() + timedelta(days=90))
+    ok = client.post(url + "/postings", data={**fields, "country": "SD", "post": "British Embassy Khartoum", **start})
     assert ok.status_code == 303
     page = check_page(client.get(url).text)
     assert "British Embassy Khartoum" in page.text and "To be posted to Sudan" in page.text
@@ -90,7 +91,7 @@ def test_central_admin_previews_then_saves_a_requirement(client, session, org, t
     fcdo_id = str(org["in_team"].department_id)
     form = {**fields, "name": "FCDO refresher", "module_id": "checkpoint-visit", "department_ids": fcdo_id, "at_risk_posting": "no",
             "due_rule": "assignment", "due_days": "60", "grace_days": "30", "validity_months": "12", "recertification_days": "30",
-            "retake_on_major": "yes", "active": "yes", "unit_ids": "", "audience": "", "due_date": ""}
+            "retake_on_major": "yes", "active": "yes", "audience": ""}
     preview = client.post("/manage/requirements", data={**form, "action": "preview"})
     assert preview.status_code == 200
     rows = impact_rows(preview.text)
@@ -191,12 +192,12 @@ def test_ending_a_posting_ends_the_assignment_and_is_audited(client, session, or
     client.sign_in(org["manager"].email, PASSWORD)
     url = f"/manage/officials/{org['in_team'].id}"
     fields = hidden_fields(client.get(url).text, f"/manage/postings/{posting.id}/end")
-    bad = client.post(f"/manage/postings/{posting.id}/end", data={**fields, "end_on": "soon"})
+    bad = client.post(f"/manage/postings/{posting.id}/end", data={**fields, "end_on-day": "soon", "end_on-month": "6", "end_on-year": "2027"})
     assert bad.status_code == 422
-    ok = client.post(f"/manage/postings/{posting.id}/end", data={**fields, "end_on": (today() - timedelta(days=1)).isoformat()})
+    ok = client.post(f"/manage/postings/{posting.id}/end", data={**fields, **date_values("end_on", today() - timedelta(days=1))})
     assert ok.status_code == 303
     session.expire_all()
     assert not session.exec(select(Assignment).where(Assignment.official_id == org["in_team"].id)).one().active
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "posting.end")).one().actor_id == org["manager"].id
     other = make_posting(session, org["mod_official"], "SD", today())
-    assert client.post(f"/manage/postings/{other.id}/end", data={**fields, "end_on": today().isoformat()}).status_code == 404
+    assert client.post(f"/manage/postings/{other.id}/end", data={**fields, **date_values("end_on", today())}).status_code == 404

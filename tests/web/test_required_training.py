@@ -30,7 +30,7 @@ def test_flagging_a_country_makes_training_required_for_officials_posted_there(c
     response = client.post(
         "/admin/countries/assessments",
         data={**fields, "country": "SS", "at_risk": "yes", "source": "Early Warning Project Statistical Risk Assessment",
-              "edition": "2025-26", "assessed_on": "2025-09-03", "level": "rank 2 of 168"},
+              "edition": "2025-26", "assessed_on-day": "3", "assessed_on-month": "9", "assessed_on-year": "2025", "level": "rank 2 of 168"},
     )
     assert response.status_code == 303
     listing = check_page(client.get("/admin/countries").text)
@@ -52,11 +52,12 @@ def test_flag_form_errors_are_reported_and_nothing_is_saved(client, session):
     admin = make_official(session, roles="learner central-admin")
     client.sign_in(admin.email, PASSWORD)
     fields = hidden_fields(client.get("/admin/countries").text, "/admin/countries/assessments")
-    response = client.post("/admin/countries/assessments", data={**fields, "country": "XX", "at_risk": "", "source": "", "assessed_on": "31/02/2025"})
+    response = client.post("/admin/countries/assessments", data={**fields, "country": "XX", "at_risk": "", "source": "", "assessed_on-day": "31", "assessed_on-month": "2", "assessed_on-year": "2025"})
     assert response.status_code == 422
     page = check_page(response.text)
     links = {a["href"] for a in page.select(".govuk-error-summary a")}
-    assert {"#country", "#at_risk", "#source", "#assessed_on"} <= links
+    assert {"#country", "#at_risk", "#source", "#assessed_on-day"} <= links
+    assert "Date of the assessment must be a real date" in page.select_one("#assessed_on-error").text
     assert session.exec(select(CountryRiskAssessment)).first() is None
 
 
@@ -65,7 +66,7 @@ def test_only_central_admins_may_flag_countries(client, session):
     client.sign_in(learner.email, PASSWORD)
     assert client.get("/admin/countries").status_code == 403
     token = client.csrf_token("/training")
-    response = client.post("/admin/countries/assessments", data={"csrf_token": token, "country": "SS", "at_risk": "yes", "source": "x", "assessed_on": "2025-01-01"})
+    response = client.post("/admin/countries/assessments", data={"csrf_token": token, "country": "SS", "at_risk": "yes", "source": "x", "assessed_on-day": "1", "assessed_on-month": "1", "assessed_on-year": "2025"})
     assert response.status_code == 403
     assert session.exec(select(CountryRiskAssessment)).first() is None
 

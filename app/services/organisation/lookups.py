@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session, select
 
 from app.models import AuditEvent, Country, Department, Requirement, Unit
+from app.services.organisation.scope import Scope, path_under
 
 
 def countries(session: Session) -> list[Country]:
@@ -17,6 +20,30 @@ def departments(session: Session) -> list[Department]:
 
 def units(session: Session) -> list[Unit]:
     return list(session.exec(select(Unit).order_by(Unit.department_id, Unit.full_name)))
+
+
+@dataclass(frozen=True)
+class UnitGroup:
+    """A department's units, for a form that lets someone choose units by name."""
+
+    department: Department
+    units: list[Unit]
+
+
+def units_in_scope(session: Session, scope: Scope) -> list[UnitGroup]:
+    """The units a form may offer (and accept): those in the scope, grouped by department, by name."""
+    query = select(Unit, Department).join(Department, Department.id == Unit.department_id)
+    if not scope.everything:
+        if scope.department_id is not None:
+            query = query.where(Unit.department_id == scope.department_id)
+        elif scope.unit_path:
+            query = query.where(path_under(Unit.path, scope.unit_path))
+        else:
+            return []
+    groups: dict[int, UnitGroup] = {}
+    for unit, department in session.exec(query.order_by(Department.name, Unit.full_name)):
+        groups.setdefault(department.id, UnitGroup(department, [])).units.append(unit)
+    return list(groups.values())
 
 
 def requirements(session: Session) -> list[Requirement]:

@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from app.content.model import Library
-from app.models import Assignment, Completion, Department, Official, Posting, Requirement, Unit
+from app.models import Assignment, Completion, Department, Official, Posting, Requirement
 from app.services.audit import Actor, record
 from app.services.compliance.status import AssignmentFacts, Status, effective_due, status_at
 from app.services.organisation.assignments import (
@@ -21,6 +21,8 @@ from app.services.organisation.assignments import (
     match,
     recompute_everyone,
 )
+from app.services.organisation.lookups import units_in_scope
+from app.services.organisation.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -43,16 +45,18 @@ class RequirementInput:
     active: bool
 
 
-def check(session: Session, library: Library, given: RequirementInput) -> dict[str, str]:
-    """Errors, keyed by field, for a module, departments or units that do not exist."""
+def check(session: Session, library: Library, given: RequirementInput, scope: Scope) -> dict[str, str]:
+    """Errors, keyed by field, for a module or departments that do not exist, or units not in `scope`."""
     errors: dict[str, str] = {}
     if library.get(given.module_id) is None:
         errors["module_id"] = "Select a module"
     known = set(session.exec(select(Department.id)))
     if any(d not in known for d in given.department_ids):
         errors["department_ids"] = "Select departments from the list"
-    if given.unit_ids and len(session.exec(select(Unit.id).where(Unit.id.in_(given.unit_ids))).all()) != len(set(given.unit_ids)):
-        errors["unit_ids"] = "Enter unit numbers that exist, separated by spaces"
+    if given.unit_ids:
+        offered = {unit.id for group in units_in_scope(session, scope) for unit in group.units}
+        if not set(given.unit_ids) <= offered:  # a unit that does not exist, or one outside the user's scope
+            errors["unit_ids"] = "Select units from the list"
     return errors
 
 

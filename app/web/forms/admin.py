@@ -9,11 +9,11 @@ from datetime import date
 from starlette.datastructures import FormData, UploadFile
 
 from app.services.organisation.risk import AssessmentInput
-from app.web.forms.common import Parsed, parse_date, texts
+from app.web.forms.common import Parsed, parse_date, parse_date_input, texts
 
 
 def country_assessment(form: FormData, today: date) -> Parsed[AssessmentInput]:
-    values = texts(form, "country", "at_risk", "source", "edition", "assessed_on", "level")
+    values = texts(form, "country", "at_risk", "source", "edition", "level")
     errors: dict[str, str] = {}
     if not values["country"]:
         errors["country"] = "Select a country"
@@ -21,11 +21,12 @@ def country_assessment(form: FormData, today: date) -> Parsed[AssessmentInput]:
         errors["at_risk"] = "Select whether the source lists the country as at risk"
     if not values["source"]:
         errors["source"] = "Enter the source of the assessment, for example Early Warning Project Statistical Risk Assessment"
-    assessed_on = parse_date(values["assessed_on"])
-    if assessed_on is None:
-        errors["assessed_on"] = "Enter the date of the assessment as a real date, for example 2025-09-03"
-    elif assessed_on > today:
-        errors["assessed_on"] = "The date of the assessment must be today or in the past"
+    given = parse_date_input(form, "assessed_on", "Date of the assessment")
+    values |= given.values
+    errors |= given.errors
+    assessed_on = given.value
+    if assessed_on is not None and assessed_on > today:
+        errors["assessed_on-day"] = "Date of the assessment must be today or in the past"
     if errors:
         return Parsed(values, errors)
     return Parsed(values, data=AssessmentInput(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
@@ -32,6 +33,66 @@ def parse_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+_MONTHS = {name: number for number, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")), start=1) for name in names}
+DATE_PARTS = ("day", "month", "year")
+
+
+def date_values(name: str, value: date | None) -> dict[str, str]:
+    """A date as the three boxes of a GOV.UK date input named `name` show it (empty boxes for None)."""
+    parts = (str(value.day), str(value.month), str(value.year)) if value else ("", "", "")
+    return {f"{name}-{part}": text for part, text in zip(DATE_PARTS, parts, strict=True)}
+
+
+@dataclass(frozen=True)
+class DateInput:
+    """What a GOV.UK date input (day / month / year) gave: the date, or one GOV.UK error message keyed by the
+    id of the first box to correct (the error summary links there), and the boxes as typed, to show again."""
+
+    value: date | None
+    errors: dict[str, str]
+    values: dict[str, str]
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.values.values())
+
+
+def parse_date_input(source: Mapping, name: str, label: str, *, field_id: str | None = None,
+                     required: bool = True) -> DateInput:
+    """Read `<name>-day`, `<name>-month` and `<name>-year`, with the GOV.UK date input pattern's messages:
+    "Enter the start date", "Start date must include a month", "Year must include 4 numbers", "Start date must be a
+    real date". `label` starts a sentence ("Start date"); `field_id` is the component's id (default `name`).
+    Months may be typed as numbers or names (3, Mar, March); spaces are ignored."""
+    field_id = field_id or name
+    typed = {part: " ".join(str(source.get(f"{name}-{part}") or "").split()) for part in DATE_PARTS}
+    values = {f"{name}-{part}": text for part, text in typed.items()}
+
+    def error(part: str, message: str) -> DateInput:
+        return DateInput(None, {f"{field_id}-{part}": message}, values)
+
+    missing = [part for part in DATE_PARTS if not typed[part]]
+    if len(missing) == 3:
+        if required:
+            return error("day", f"Enter the {label[0].lower()}{label[1:]}")
+        return DateInput(None, {}, values)
+    if missing:
+        return error(missing[0], f"{label} must include a {' and '.join(missing)}")
+    day, month, year = (text.replace(" ", "") for text in typed.values())
+    month = str(_MONTHS.get(month.lower(), month))
+    if not (day.isdigit() and month.isdigit() and year.isdigit()):
+        return error("day" if not day.isdigit() else "month" if not month.isdigit() else "year",
+                     f"{label} must be a real date")
+    if len(year) != 4:
+        return error("year", "Year must include 4 numbers")
+    try:
+        return DateInput(date(int(year), int(month), int(day)), {}, values)
+    except ValueError:
+        return error("day", f"{label} must be a real date")
 
 
 def parse_int(value: object, default: int | None = None) -> int | None:

@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 
 from app.models import DueRule
 from app.services.organisation.requirements import RequirementInput
-from app.web.forms.common import Parsed, parse_date, parse_int, texts
+from app.web.forms.common import Parsed, date_values, parse_date_input, parse_int, texts
 
 
 @dataclass(frozen=True)
@@ -21,30 +21,31 @@ class PostingInput:
 
 
 def posting(form: FormData) -> Parsed[PostingInput]:
-    values = texts(form, "country", "post", "start_on", "end_on")
+    values = texts(form, "country", "post")
     errors = {}
     if not values["country"]:
         errors["country"] = "Select the country of the posting"
     if not values["post"]:
         errors["post"] = "Enter the post, for example British Embassy Khartoum"
-    start_on, end_on = parse_date(values["start_on"]), parse_date(values["end_on"]) if values["end_on"] else None
-    if start_on is None:
-        errors["start_on"] = "Enter the start date as a real date, for example 2027-01-12"
-    if values["end_on"] and end_on is None:
-        errors["end_on"] = "Enter the end date as a real date, or leave it empty"
-    elif start_on and end_on and end_on < start_on:
-        errors["end_on"] = "The end date must be after the start date"
+    start = parse_date_input(form, "start_on", "Start date")
+    end = parse_date_input(form, "end_on", "End date", required=False)
+    values |= start.values | end.values
+    errors |= start.errors | end.errors
+    start_on, end_on = start.value, end.value
+    if start_on and end_on and end_on < start_on:
+        errors["end_on-day"] = "End date must be the same as or after the start date"
     if errors:
         return Parsed(values, errors)
     return Parsed(values, data=PostingInput(values["country"], values["post"][:200], start_on, end_on))
 
 
 def posting_end(form: FormData, posting_id: int) -> Parsed[date]:
-    values = texts(form, "official_id", "end_on")
-    end_on = parse_date(values["end_on"])
-    if end_on is None:
-        return Parsed(values, {f"end-on-{posting_id}": "Enter the last day of the posting as a real date, for example 2027-06-30"})
-    return Parsed(values, data=end_on)
+    values = texts(form, "official_id")
+    end = parse_date_input(form, "end_on", "Last day of the posting", field_id=f"end-on-{posting_id}")
+    values |= end.values
+    if end.errors:
+        return Parsed(values, end.errors)
+    return Parsed(values, data=end.value)
 
 
 @dataclass(frozen=True)
@@ -56,22 +57,26 @@ class GrantInput:
 
 def grant(form: FormData, kind: str, assignment_id: int, reasons: dict[str, str], today: date) -> Parsed[GrantInput]:
     """An extension (`kind` "extension") or an exemption ("exemption") of one assignment."""
-    values = texts(form, "official_id", "reason", "comment", "until")
+    values = texts(form, "official_id", "reason", "comment")
     errors = {}
     if values["reason"] not in reasons:
         errors[f"{kind}-reason-{assignment_id}"] = "Select a reason"
     if not values["comment"]:
         errors[f"{kind}-comment-{assignment_id}"] = "Enter a comment explaining the decision"
-    until = parse_date(values["until"])
-    if until is None or until < today:
-        errors[f"{kind}-until-{assignment_id}"] = "Enter a date in the future, for example 2027-03-31"
+    label = "New due date" if kind == "extension" else "Exempt until date"
+    given = parse_date_input(form, "until", label, field_id=f"{kind}-until-{assignment_id}")
+    values |= given.values
+    errors |= given.errors
+    until = given.value
+    if until is not None and until < today:
+        errors[f"{kind}-until-{assignment_id}-day"] = f"{label} must be today or in the future"
     if errors:
         return Parsed(values, errors)
     return Parsed(values, data=GrantInput(values["reason"], values["comment"][:2000], until))
 
 
-REQUIREMENT_TEXTS = ("name", "module_id", "unit_ids", "audience", "due_rule", "due_days", "due_date", "grace_days",
-                     "validity_months", "recertification_days")
+REQUIREMENT_TEXTS = ("name", "module_id", "audience", "due_rule", "due_days", "grace_days", "validity_months",
+                     "recertification_days")
 
 
 @dataclass
@@ -81,12 +86,12 @@ class RequirementForm:
     name: str = ""
     module_id: str = ""
     department_ids: list[str] = field(default_factory=list)
-    unit_ids: str = ""
+    unit_ids: list[str] = field(default_factory=list)
     audience: str = ""
     at_risk_posting: bool = False
     due_rule: str = DueRule.ASSIGNMENT.value
     due_days: str = "30"
-    due_date: str = ""
+    due_date: dict[str, str] = field(default_factory=lambda: date_values("due_date", None))  # the date input's boxes
     grace_days: str = "30"
     validity_months: str = ""
     recertification_days: str = "30"
@@ -99,12 +104,12 @@ class RequirementForm:
             name=requirement.name,
             module_id=requirement.module_id,
             department_ids=requirement.department_ids.split(),
-            unit_ids=requirement.unit_ids,
+            unit_ids=requirement.unit_ids.split(),
             audience=requirement.audience,
             at_risk_posting=requirement.at_risk_posting,
             due_rule=requirement.due_rule,
             due_days=str(requirement.due_days),
-            due_date=requirement.due_date.isoformat() if requirement.due_date else "",
+            due_date=date_values("due_date", requirement.due_date),
             grace_days=str(requirement.grace_days),
             validity_months=str(requirement.validity_months or ""),
             recertification_days=str(requirement.recertification_days),
@@ -119,6 +124,7 @@ def requirement(form: FormData) -> tuple[RequirementForm, Parsed[RequirementInpu
     draft = RequirementForm(
         **{k: str(form.get(k, "")) for k in REQUIREMENT_TEXTS},
         department_ids=[str(v) for v in form.getlist("department_ids")],
+        unit_ids=[str(v) for v in form.getlist("unit_ids")],
         at_risk_posting=form.get("at_risk_posting") == "yes",
         retake_on_major=form.get("retake_on_major") == "yes",
         active=form.get("active", "yes") == "yes",
@@ -128,9 +134,8 @@ def requirement(form: FormData) -> tuple[RequirementForm, Parsed[RequirementInpu
         errors["name"] = "Enter a name for the requirement"
     if not all(d.isdigit() for d in draft.department_ids):
         errors["department_ids"] = "Select departments from the list"
-    unit_ids = draft.unit_ids.replace(",", " ").split()
-    if not all(u.isdigit() for u in unit_ids):
-        errors["unit_ids"] = "Enter unit numbers that exist, separated by spaces"
+    if not all(u.isdigit() for u in draft.unit_ids):
+        errors["unit_ids"] = "Select units from the list"
     if draft.due_rule not in {r.value for r in DueRule}:
         errors["due_rule"] = "Select when the training is due"
     numbers: dict[str, int | None] = {}
@@ -145,16 +150,16 @@ def requirement(form: FormData) -> tuple[RequirementForm, Parsed[RequirementInpu
         validity = parse_int(draft.validity_months)
         if validity is None or not 1 <= validity <= 120:
             errors["validity_months"] = "Validity must be a whole number of months from 1 to 120, or empty for never"
-    due_date = None
-    if draft.due_rule == DueRule.FIXED:
-        due_date = parse_date(draft.due_date)
-        if due_date is None:
-            errors["due_date"] = "Enter the due date as a real date, for example 2027-03-31"
+    fixed = parse_date_input(form, "due_date", "Fixed due date", required=draft.due_rule == DueRule.FIXED)
+    draft.due_date = fixed.values
+    due_date = fixed.value if draft.due_rule == DueRule.FIXED else None
+    if draft.due_rule == DueRule.FIXED or not fixed.empty:
+        errors |= fixed.errors
     given = RequirementInput(
         name=draft.name.strip()[:200],
         module_id=draft.module_id,
         department_ids=[int(d) for d in draft.department_ids if d.isdigit()],
-        unit_ids=[int(u) for u in unit_ids if u.isdigit()],
+        unit_ids=[int(u) for u in draft.unit_ids if u.isdigit()],
         audience=" ".join(draft.audience.replace(",", " ").split())[:300],
         at_risk_posting=draft.at_risk_posting,
         due_rule=draft.due_rule,
