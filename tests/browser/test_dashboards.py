@@ -62,6 +62,7 @@ def team(live_server, tmp_path_factory):
         session.add(Requirement(name="Browser team training", module_id=MODULE.id, department_ids=str(department.id),
                                 due_days=-5))
         session.flush()
+        recompute_officials(session, [p.id for p in people], today() - timedelta(days=40))  # due 30 days later
         recompute_officials(session, [p.id for p in people], today())
         rows = {a.official_id: a for a in session.exec(select(Assignment).where(
             Assignment.official_id.in_([p.id for p in people])))}
@@ -83,6 +84,10 @@ def test_a_manager_drills_down_to_an_overdue_official(browser: Browser, base_url
     expect(officials).to_contain_text("Ada Overdue")
     expect(officials.locator("tr", has_text="Cat Trained")).to_contain_text("Compliant")
     expect(page.get_by_role("img", name="Compliance over the last 12 months: my team")).to_be_visible()
+    # The chart's axis labels are in the page's font, not the browser's default serif.
+    fonts = page.evaluate("""() => [getComputedStyle(document.querySelector('.app-trend text')).fontFamily,
+                                     getComputedStyle(document.querySelector('.govuk-body')).fontFamily]""")
+    assert fonts[0] == fonts[1] and "serif" not in fonts[0].replace("sans-serif", ""), fonts
     assert_accessible(page)
 
     # Filter with htmx: the dashboard is swapped in place and the address follows.

@@ -121,3 +121,22 @@ def test_the_snapshot_stores_the_figures_of_counts_in_their_order():
     columns = [c.name for c in ComplianceSnapshot.__table__.columns if c.name in Counts.FIELDS]
     assert tuple(columns) == Counts.FIELDS
     assert Counts.of(ComplianceSnapshot(day=DAY, module_id="m", assigned=3, compliant=2)) == Counts(3, 0, 2)
+
+
+def test_the_trend_in_words_from_its_first_and_last_months():
+    from app.services.compliance.snapshots import TrendPoint
+    from app.services.compliance.trend import describe
+
+    def point(day, compliant):
+        return TrendPoint(day, Counts(assigned=100, compliant=compliant))
+
+    jan, jun, dec = date(2026, 1, 31), date(2026, 6, 30), date(2026, 12, 2)
+    assert describe([point(jan, 41), point(jun, 44), point(dec, 46)]).startswith(
+        "Compliance rose from 41% in January 2026 to 46% in December 2026;")
+    assert describe([point(jan, 50), point(dec, 46)]).startswith("Compliance fell from 50% in January 2026 to 46%")
+    assert describe([point(jan, 46), point(jun, 30), point(dec, 46)]).startswith(
+        "Compliance was 46% in both January 2026 and December 2026, between a low of 30% (June 2026) and a high of 46%")
+    assert describe([point(dec, 46)]).startswith("Compliance was 46% in December 2026, the only month with figures so far")
+    assert describe([]) == "Nobody was due to train in this period."
+    chart = trend_chart([TrendPoint(jun, Counts()), point(dec, 46)], dec)
+    assert chart is not None and "the only month" in chart.description  # a month nobody was due is left out

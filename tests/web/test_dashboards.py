@@ -289,6 +289,25 @@ def test_definitions_page_gives_every_definition(client, org):
     assert check_page(client.get("/compliance/team").text).select_one("a[href='/compliance/definitions']")
 
 
+def test_the_trend_says_in_words_how_compliance_changed_from_the_first_month_to_the_last(client, session, org):
+    from app.services.compliance.counts import total
+    from app.services.compliance.snapshots import take_snapshot
+    from app.services.organisation.scope import Scope
+
+    earlier = TODAY - timedelta(days=35)  # always another month; the training was assigned 40 days ago
+    for day in (earlier, TODAY):
+        take_snapshot(session, day)
+    session.commit()
+    before, after = (round(total(session, Scope(everything=True), day).percent) for day in (earlier, TODAY))
+    assert before < after
+    sign_in(client, org, "central")
+    page = check_page(client.get("/compliance").text)
+    assert page.select_one("svg.app-trend desc").get_text() == (
+        f"Compliance rose from {before}% in {earlier:%B %Y} to {after}% in {TODAY:%B %Y}; "
+        "the table below gives every month's figure.")
+    assert len(page.select(".govuk-details tbody tr")) == 2  # the table alternative, a row a month
+
+
 def test_each_dashboard_draws_the_trend_within_the_viewers_scope(client, session, org):
     from app.services.compliance.snapshots import take_snapshot
 
@@ -297,7 +316,8 @@ def test_each_dashboard_draws_the_trend_within_the_viewers_scope(client, session
     sign_in(client, org, "manager")
     page = check_page(client.get("/compliance/team").text)
     chart = page.select_one("svg.app-trend[role=img]")
-    assert chart.title.get_text().startswith("Compliance over the last 12 months") and chart.desc.get_text()
+    assert chart.title.get_text().startswith("Compliance over the last 12 months")
+    assert chart.desc.get_text().startswith(f"Compliance was 25% in {TODAY:%B %Y}, the only month with figures so far")
     details = page.select_one(".govuk-details")
     assert "Show the figures as a table" in details.get_text()
     cells = [td.get_text(strip=True) for td in details.select("tbody td")]

@@ -58,11 +58,31 @@ def trend_chart(points: list[TrendPoint], on: date, months: int = TREND_MONTHS) 
         path.append(f"{'L' if pen_down else 'M'} {x} {y}")
         pen_down = True
     gridlines = [(y_of(p), f"{p}%") for p in (0, 25, 50, 75, 100)]
-    if drawn:
-        first, last = drawn[0], drawn[-1]
-        description = (f"Compliance was {first.percent:.0f}% in {first.label} and {last.percent:.0f}% in {last.label}; "
-                       "the table below gives every month's figure.")
-    else:
-        description = "Nobody was due to train in this period."
+    description = describe([point for point in points if point.percent is not None])
     return TrendChart(WIDTH, HEIGHT, drawn, " ".join(path), gridlines, x_labels, LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM,
                       description)
+
+
+def describe(points: list[TrendPoint]) -> str:
+    """The chart in words, from its first and last months: "Compliance rose from 41% in January 2026 to 46% in
+    December 2026", or what the one month shows when there is only one."""
+    if not points:
+        return "Nobody was due to train in this period."
+    first, last = points[0], points[-1]
+
+    def month(point: TrendPoint) -> str:
+        return point.day.strftime("%B %Y")
+
+    if (first.day.year, first.day.month) == (last.day.year, last.day.month):
+        return (f"Compliance was {round(last.percent)}% in {month(last)}, the only month with figures so far; "
+                "the table below gives them.")
+    before, after = round(first.percent), round(last.percent)
+    if after == before:
+        change = f"Compliance was {after}% in both {month(first)} and {month(last)}"
+    else:
+        verb = "rose" if after > before else "fell"
+        change = f"Compliance {verb} from {before}% in {month(first)} to {after}% in {month(last)}"
+    low, high = min(points, key=lambda p: p.percent), max(points, key=lambda p: p.percent)
+    if round(low.percent) < min(before, after) or round(high.percent) > max(before, after):
+        change += f", between a low of {round(low.percent)}% ({month(low)}) and a high of {round(high.percent)}% ({month(high)})"
+    return f"{change}; the table below gives every month's figure."
