@@ -11,7 +11,8 @@ from app.services.audit import Actor
 from app.services.organisation import lookups
 from app.web import forms
 from app.web.deps import CentralAdmin, CsrfProtected, FormDep, SessionDep
-from app.web.templating import page_with_errors, render
+from app.web.flash import flash
+from app.web.templating import page_with_errors, render, url_path
 
 router = APIRouter(prefix="/admin/api-tokens")
 
@@ -44,8 +45,20 @@ def create_token(request: Request, form: FormDep, admin: CentralAdmin, session: 
     return render(request, "admin/api_tokens.html", context, status_code=201)
 
 
-@router.post("/{token_id}/revoke", dependencies=[CsrfProtected])
-def revoke_token(token_id: int, admin: CentralAdmin, session: SessionDep) -> Response:
-    if api_tokens.revoke(session, Actor(admin.id, admin.full_name), token_id) is None:
+@router.get("/{token_id}/revoke")
+def confirm_revoke_token(request: Request, token_id: int, admin: CentralAdmin, session: SessionDep) -> Response:
+    """Are you sure? Revoking cannot be undone, and the systems using the token stop at once."""
+    row = api_tokens.find(session, token_id)
+    if row is None or row.token.revoked_at is not None:
         raise HTTPException(404)
-    return RedirectResponse("/admin/api-tokens", status_code=303)
+    return render(request, "admin/api_token_revoke.html", {"row": row})
+
+
+@router.post("/{token_id}/revoke", dependencies=[CsrfProtected])
+def revoke_token(request: Request, token_id: int, admin: CentralAdmin, session: SessionDep) -> Response:
+    token = api_tokens.revoke(session, Actor(admin.id, admin.full_name), token_id)
+    if token is None:
+        raise HTTPException(404)
+    response = RedirectResponse(url_path(request, "token_list"), status_code=303)
+    return flash(request, response, f"API token revoked: {token.name}",
+                 "Requests made with it are refused from now on.")

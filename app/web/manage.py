@@ -9,12 +9,14 @@ from sqlmodel import Session
 from app.clock import today
 from app.content.model import Library
 from app.models import Official, Requirement
+from app.services import audit
 from app.services.audit import Actor
 from app.services.organisation import lookups, people, requirements
 from app.services.organisation.scope import Scope
 from app.web import forms
 from app.web.deps import CentralAdmin, CsrfProtected, CurrentOfficial, FormDep, LibraryDep, ManageScope, SessionDep
-from app.web.templating import page_with_errors, render
+from app.web.flash import flash
+from app.web.templating import govuk_date, page_with_errors, render
 
 router = APIRouter(prefix="/manage")
 
@@ -42,6 +44,7 @@ def _detail(session: Session, scope: Scope, official_id: int) -> dict:
         "values": {},
         "exemption_reasons": people.EXEMPTION_REASONS,
         "extension_reasons": people.EXTENSION_REASONS,
+        "history": audit.describe_all(session, detail.history),
         "active_nav": "manage",
     }
 
@@ -108,7 +111,14 @@ def grant(request: Request, form: FormDep, assignment_id: int, kind: str, scope:
                                    comment=given.comment, today=today(), valid_until=given.until)
     except people.NotInScope:
         raise HTTPException(404) from None
-    return RedirectResponse(f"/manage/officials/{official_id}", status_code=303)
+    except people.AlreadyGranted:
+        what = "An extension to" if extension else "An exemption until"
+        parsed.errors[f"{'extension' if extension else 'exemption'}-until-{assignment_id}-day"] = (
+            f"{what} {govuk_date(given.until)} has already been granted for this training")
+        return _detail_with_errors(request, session, scope, official_id, parsed)
+    heading = f"Extension granted to {govuk_date(given.until)}" if extension else \
+        f"Exemption granted until {govuk_date(given.until)}"
+    return flash(request, RedirectResponse(f"/manage/officials/{official_id}", status_code=303), heading)
 
 
 @router.get("/departments")
@@ -183,5 +193,7 @@ def save_requirement(request: Request, form: FormDep, admin: CentralAdmin, sessi
         impact = requirements.preview(session, candidate, existing, today())
         context = _requirement_context(session, library, draft, existing, impact)
         return render(request, "manage/requirement_form.html", context)
-    requirements.save(session, _actor(admin), candidate, existing, today())
-    return RedirectResponse("/manage/requirements", status_code=303)
+    saved = requirements.save(session, _actor(admin), candidate, existing, today())
+    heading = f"Requirement {'saved' if existing else 'created'}: {saved.name}"
+    return flash(request, RedirectResponse("/manage/requirements", status_code=303), heading,
+                 "Every official's assignments have been brought up to date.")

@@ -193,6 +193,7 @@ route                                                      learner        manage
 /admin/audit                                               403            403                  403                          200                  403
 /admin/imports                                             403            403                  403                          200                  403
 /admin/api-tokens                                          403            403                  403                          200                  403
+/admin/api-tokens/{token_id}/revoke                        403            403                  403                          200                  403
 /author                                                    403            403                  403                          200                  200
 /author/coverage                                           403            403                  403                          200                  200
 /author/modules/{module_id}                                403            403                  403                          200                  200
@@ -223,13 +224,18 @@ def test_the_matrix_covers_every_get_route(app):
 @pytest.fixture
 def matrix_ids(client, session, org) -> dict:
     """Real ids for the matrix: a requirement, the learner's attempt, the org's people and departments."""
+    from app.services.accounts import api_tokens
+    from app.services.audit import Actor
+
     requirement = make_requirement(session)
+    token, _secret = api_tokens.create(session, Actor(None, "test"), "Matrix token", everything=True)
+    session.commit()
     client.sign_in(org["learner"].email, PASSWORD)
     page = client.get("/modules/checkpoint-visit")
     response = client.post("/modules/checkpoint-visit/attempts", data=hidden_fields(page.text, action_ending="/attempts"))
     return {"module_id": "checkpoint-visit", "attempt_id": response.headers["location"].rsplit("/", 1)[1],
             "official_id": org["in_team"].id, "requirement_id": requirement.id,
-            "department_id": org["fcdo"].id, "other_department_id": org["mod"].id}
+            "department_id": org["fcdo"].id, "other_department_id": org["mod"].id, "token_id": token.id}
 
 
 def test_role_by_route_matrix(app, session, org, matrix_ids):

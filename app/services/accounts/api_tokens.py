@@ -108,6 +108,12 @@ def revoke(session: Session, actor: Actor, token_id: int) -> ApiToken | None:
     return token
 
 
+def find(session: Session, token_id: int) -> TokenRow | None:
+    """One token with its scope in words, or None when there is no such token."""
+    token = session.get(ApiToken, token_id)
+    return TokenRow(token, describe(session, token)) if token is not None else None
+
+
 def list_tokens(session: Session) -> list[TokenRow]:
     """Every token, live ones first, newest first, with its scope in words."""
     departments = {d.id: d.code for d in session.execute(select(Department)).scalars()}

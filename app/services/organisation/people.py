@@ -20,7 +20,7 @@ from app.models import (
     Requirement,
     Unit,
 )
-from app.services.audit import Actor, record
+from app.services.audit import Actor, record, snapshot
 from app.services.compliance.status import Status, effective_due, expiring_soon, status_at
 from app.services.learning.catalogue import facts_of
 from app.services.organisation.assignments import OTHERS, reason_for, recompute_officials, refresh_exemptions
@@ -185,14 +185,29 @@ def grant_exemption(
     return _grant(session, scope, actor, assignment_id, exemption, "exemption.grant", today)
 
 
+class AlreadyGranted(ValueError):
+    """The same extension (or exemption) to the same date was already granted for this assignment."""
+
+
 def _grant(session: Session, scope: Scope, actor: Actor, assignment_id: int, grant, action: str, today: date):
     assignment = _assignment_in_scope(session, scope, assignment_id)
+    # Lock the assignment (PostgreSQL; SQLite's write lock is already held), so a double click sent twice at
+    # once finds the first grant rather than both passing the check below.
+    session.exec(select(Assignment.id).where(Assignment.id == assignment.id).with_for_update()).first()
+    kind, until = (Extension, "new_due_on") if isinstance(grant, Extension) else (Exemption, "valid_until")
+    same = select(kind.id).where(kind.assignment_id == assignment.id, getattr(kind, until) == getattr(grant, until))
+    if kind is Exemption:
+        same = same.where(Exemption.revoked_at.is_(None))
+    if session.exec(same).first() is not None:
+        raise AlreadyGranted(getattr(grant, until))
     grant.assignment_id = assignment.id
     session.add(grant)
     session.flush()
     before = assignment.model_dump()
     refresh_exemptions(session, assignment, today)
-    record(session, actor, action, "assignment", assignment.id, before=before, after=assignment)
+    # The grant itself rides along in `after`, so the log can say which date was granted.
+    record(session, actor, action, "assignment", assignment.id, before=before,
+           after={**snapshot(assignment), "grant": snapshot(grant)})
     return grant
 
 
