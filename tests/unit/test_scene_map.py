@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app import PROJECT_ROOT
 from app.content import load_library
-from app.services.authoring.scene_map import NODE_HEIGHT, NODE_WIDTH, distances, layout
+from app.services.authoring.scene_map import FIT_WIDTH, _overlap, distances, layout
 
 
 def test_layers_follow_distance_from_the_start(test_library):
@@ -36,13 +36,30 @@ def test_nodes_do_not_overlap_and_fit_inside_the_drawing():
     library = load_library(PROJECT_ROOT / "modules")
     for module in library.modules.values():
         scene_map = layout(module)
+        width, height = scene_map.node_width, scene_map.node_height
         assert len(scene_map.nodes) == len(module.scenes)
         boxes = [(n.x, n.y) for n in scene_map.nodes]
         for i, (x1, y1) in enumerate(boxes):
-            assert 0 <= x1 and x1 + NODE_WIDTH <= scene_map.width
-            assert 0 <= y1 and y1 + NODE_HEIGHT <= scene_map.height
+            assert 0 <= x1 and x1 + width <= scene_map.width
+            assert 0 <= y1 and y1 + height <= scene_map.height
             for x2, y2 in boxes[i + 1 :]:
-                assert abs(x1 - x2) >= NODE_WIDTH or abs(y1 - y2) >= NODE_HEIGHT, module.id
+                assert abs(x1 - x2) >= width or abs(y1 - y2) >= height, module.id
+
+
+def test_every_module_map_fits_the_page_column_and_no_label_hides_another_or_a_box():
+    """Issue 11 (16): maps were drawn up to 1,540 px wide in a 960 px column, with arrow labels on top of each other."""
+    library = load_library(PROJECT_ROOT / "modules")
+    for module in library.modules.values():
+        scene_map = layout(module)
+        assert scene_map.width <= FIT_WIDTH, module.id
+        labels = scene_map.label_boxes
+        boxes = [(n.x, n.y, n.x + scene_map.node_width, n.y + scene_map.node_height) for n in scene_map.nodes]
+        for i, label in enumerate(labels):
+            assert 0 <= label[0] and label[2] <= scene_map.width, (module.id, scene_map.edges[i].label)
+            assert not any(_overlap(label, other) for other in labels[i + 1 :]), (module.id, scene_map.edges[i].label)
+            assert not any(_overlap(label, box) for box in boxes), (module.id, scene_map.edges[i].label)
+        for node in scene_map.nodes:
+            assert all(len(line) * 7 <= scene_map.node_width - 20 for line in node.meta), (module.id, node.meta)
 
 
 def test_unreachable_scenes_get_their_own_last_layer_and_long_titles_are_cut(test_library):
