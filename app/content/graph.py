@@ -88,6 +88,21 @@ def count_paths(module: Module) -> int:
     return count(module.start)
 
 
+def decision_range(module: Module) -> tuple[int, int]:
+    """The fewest and the most decisions on a path from the start to an ending (the player's "Decision 2 of
+    about 5"; a learner who rewinds a choice takes it again, so never passes the most)."""
+    memo: dict[str, tuple[int, int]] = {}
+
+    def walk(scene_id: str) -> tuple[int, int]:
+        if scene_id not in memo:
+            scene = module.scenes[scene_id]
+            onward = [walk(c.target) for c in scene.choices] if not scene.is_end else []
+            memo[scene_id] = (1 + min(o[0] for o in onward), 1 + max(o[1] for o in onward)) if onward else (0, 0)
+        return memo[scene_id]
+
+    return walk(module.start)
+
+
 def _walk(module: Module, scene_id: str) -> Iterator[tuple[tuple[str, ...], tuple[Choice, ...]]]:
     scene = module.scenes[scene_id]
     if scene.is_end:

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.clock import today
+from app.content.graph import decision_range
 from app.content.model import Library, Module
 from app.models import Attempt, AttemptState, Official
 from app.services.learning import catalogue, player
@@ -65,7 +66,7 @@ def module_intro(
     request: Request, module_id: str, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     module = _module(library, module_id)
-    entry = catalogue.entry_for(session, official, module)
+    entry = catalogue.entry_for(session, official, module, today())
     history = player.finished_attempts(session, official, module.id)
     risk_factors = [library.risk_factors[c] for c in module.risk_factors if c in library.risk_factors]
     context = {"module": module, "entry": entry, "history": history, "risk_factors": risk_factors}
@@ -92,6 +93,7 @@ def _player_page(request: Request, session: Session, attempt: Attempt, module: M
         "errors": errors or {},
         "given": given or {},
         "decision_number": player.decision_number(session, attempt),
+        "decisions": decision_range(module),  # fewest and most on a path: "Decision 2 of about 5"
         "choices": player.choices_in_order(attempt, module, scene) if scene and not scene.is_end else [],
         "options": {q.id: player.options_in_order(attempt, module, q) for q in module.questions},
         "can_rewind": player.can_rewind(attempt, module),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.content import parse_module
-from app.content.graph import all_paths, count_paths, mermaid, node_ids
+from app.content.graph import all_paths, count_paths, decision_range, mermaid, node_ids
 from tests.unit.test_content_lint import VALID, edit
 
 
@@ -72,3 +72,9 @@ def test_best_path_is_the_modules_maximum_and_count_matches():
 def test_risk_factors_sort_by_number(tmp_path):
     text = edit("{id=note score=3 rf=RF1}", "{id=note score=3 rf=RF1,RF10}", "[RF1, RF7, RF8, RF9]", "[RF1, RF7, RF8, RF9, RF10]")
     assert all_paths(module(tmp_path, text))[0].risk_factors == ("RF1", "RF7", "RF9", "RF10")
+
+
+def test_decision_range_is_the_fewest_and_most_decisions_to_an_ending():
+    assert decision_range(module()) == (2, 3)  # arrival -> later -> end-poor; arrival -> counsellor -> later -> end-poor
+    checkpoint, _ = parse_module(Path(__file__).parents[1] / "fixtures" / "library" / "checkpoint-visit.md")
+    assert decision_range(checkpoint) == (2, 2)

@@ -251,3 +251,41 @@ def test_the_result_leads_with_the_outcome_then_decisions_then_the_risk_factors_
     codes = [dt.get_text(" ", strip=True).split()[0] for dt in details.select("dt")]
     assert codes == ["RF7", "RF9"]  # met on this path and in the questions; RF1 (the `wait` path) was not
     assert "Good outcome" in main.select_one("p:-soup-contains('Your ending')").text
+
+
+def test_the_player_says_which_decision_of_how_many(client, learner):
+    url = start(client)
+    assert check_page(client.get(url).text).select_one(".app-progress").text == "Decision 1 of 2"
+    choose(client, url, "report")
+    proceed(client, url)
+    assert check_page(client.get(url).text).select_one(".app-progress").text == "Decision 2 of 2"
+
+
+def test_a_failed_required_module_reads_failed_on_your_training_and_on_its_page(client, sign_in_as, session):
+    from datetime import timedelta
+
+    from app.clock import today
+    from app.models import Assignment
+    from tests.factories import make_requirement
+
+    official = sign_in_as()
+    requirement = make_requirement(session)
+    session.add(Assignment(official_id=official.id, requirement_id=requirement.id, assigned_on=today() - timedelta(days=40),
+                           due_on=today() - timedelta(days=10), reason="You are posted to Norvale."))
+    session.commit()
+
+    def statuses() -> tuple[str, str, str]:
+        training = check_page(client.get("/training").text)
+        row = training.find("caption", string="Required training").find_parent("table").select_one("tbody tr")
+        cells = row.select("td")
+        module = check_page(client.get("/modules/checkpoint-visit").text)
+        facts = {dt.get_text(strip=True): dd for dt, dd in zip(module.select("dt"), module.select("dd"))}
+        return cells[2].select_one(".govuk-tag").text.strip(), facts["Status"].get_text(strip=True), cells[1].get_text(" ", strip=True)
+
+    status, on_its_page, due = statuses()
+    assert status == on_its_page == "Not started" and "Overdue" in due
+    url = play_to_the_check(client, "wait", "late-report")
+    answer(client, url, q_prep="1", q_signs="3")
+    status, on_its_page, due = statuses()
+    assert status == on_its_page == "Failed", "Your training said 'To do' after a fail while the module said 'Failed'"
+    assert "Overdue" in due

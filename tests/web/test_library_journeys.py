@@ -77,3 +77,21 @@ def test_every_module_can_be_passed_through_the_html_forms(real_app, session, mo
     completion = session.exec(select(Completion).where(Completion.official_id == official.id)).one()
     assert (completion.module_id, completion.module_version) == (module.id, module.version)
     assert completion.percent >= module.pass_mark, module.id
+
+
+def test_the_player_says_decision_1_of_about_the_longest_path(real_app, session):
+    from app.content.graph import decision_range
+
+    module = next(m for m in MODULES if decision_range(m)[0] < decision_range(m)[1])
+    official = make_official(session)
+    with CheckedClient(real_app, follow_redirects=False) as http:
+        learner = Learner("http://testserver", official.email, PASSWORD)
+        learner.client.close()
+        learner.client = http
+        learner.sign_in()
+        intro = http.get(f"/modules/{module.id}")
+        form = BeautifulSoup(intro.text, "html5lib").select_one("form[action$='/attempts']")
+        fields = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+        attempt = http.get(http.post(f"/modules/{module.id}/attempts", data=fields).headers["location"])
+    progress = BeautifulSoup(attempt.text, "html5lib").select_one(".app-progress").text
+    assert progress == f"Decision 1 of about {decision_range(module)[1]}"

@@ -45,7 +45,7 @@ def test_flagging_a_country_makes_training_required_for_officials_posted_there(c
     row = required.select_one("tbody tr")
     assert "A visit to the checkpoint" in row.text
     assert (today() + timedelta(days=46)).strftime("%-d %B %Y") in row.text
-    assert "will be posted to South Sudan" in row.text and "2025-26" in row.text and "To do" in row.text
+    assert "will be posted to South Sudan" in row.text and "2025-26" in row.text and "Not started" in row.text
 
 
 def test_flag_form_errors_are_reported_and_nothing_is_saved(client, session):

@@ -1,12 +1,16 @@
-"""What an official sees in "Your training": each module with its status and estimated time."""
+"""What an official sees in "Your training" and on a module's page: each module with its one status.
+
+`learner_status` is the only place a learner's status for a module is decided: "Your training" (both tables)
+and the module's page show what it says, so a failed attempt reads "Failed" on both."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import Session, select
 
+from app import clock
 from app.content.model import Library, Module
 from app.models import Assignment, Attempt, Completion, Official, Requirement
 from app.services.compliance.status import (
@@ -27,15 +31,34 @@ class TrainingStatus(LabelledStrEnum):
     IN_PROGRESS = "in-progress", "In progress"
     PASSED = "passed", "Passed"
     FAILED = "failed", "Failed"
+    DUE_AGAIN = "due-again", "Due again"  # required, passed before, and that pass has expired
+    EXEMPT = "exempt", "Exempt"
+
+
+def learner_status(progress: TrainingStatus, required: Status | None) -> TrainingStatus:
+    """The learner's status for a module: their progress, unless a requirement's status says more.
+
+    Required and compliant reads "Passed" (even when the completion was recorded elsewhere); exempt reads
+    "Exempt"; required again after an expired pass reads "Due again". Whether it is overdue is said beside
+    the due date, so the status itself stays the same everywhere."""
+    if required == Status.EXEMPT:
+        return TrainingStatus.EXEMPT
+    if required == Status.COMPLIANT:
+        return TrainingStatus.PASSED
+    if required is not None and progress == TrainingStatus.PASSED:
+        return TrainingStatus.DUE_AGAIN
+    return progress
 
 
 @dataclass(frozen=True)
 class ModuleEntry:
     module: Module
-    status: TrainingStatus
+    status: TrainingStatus  # from learner_status
     open_attempt_id: int | None
     last_percent: int | None
     attempts: int
+    due_on: date | None = None  # when the module is required: the due date that applies
+    overdue: bool = False
 
     @property
     def status_label(self) -> str:
@@ -62,15 +85,11 @@ class RequiredEntry:
     module: Module
     requirement_name: str
     due_on: date
-    status: Status
+    status: Status  # the requirement's (compliance) status, for ordering and the due column
     expires_on: date | None
     expiring_soon: bool
     reason: str
-    progress: ModuleEntry
-
-    @property
-    def status_label(self) -> str:
-        return self.status.learner_label
+    progress: ModuleEntry  # progress.status is the learner's status, as on the module's page
 
 
 @dataclass(frozen=True)
@@ -82,18 +101,14 @@ class YourTraining:
 def your_training(session: Session, official: Official, library: Library, today: date) -> YourTraining:
     """Required modules first (most urgent first), then every other module the library serves."""
     entries = {entry.module.id: entry for entry in training_for(session, official, library)}
-    rows = session.exec(
-        select(Assignment, Requirement)
-        .join(Requirement, Requirement.id == Assignment.requirement_id)
-        .where(Assignment.official_id == official.id, Assignment.active.is_(True))
-    ).all()
     required: list[RequiredEntry] = []
-    for assignment, requirement in rows:
+    for assignment, requirement in _assignments(session, official):
         entry = entries.get(requirement.module_id)
         if entry is None:
             continue  # the module is not being served (removed, or broken): nothing to take
         facts = facts_of(assignment, requirement)
         status = status_at(facts, today) or Status.NOT_YET_DUE
+        entry = _required(entry, facts, status, today)  # a module required twice: each row its own status
         required.append(
             RequiredEntry(
                 module=entry.module,
@@ -113,6 +128,23 @@ def your_training(session: Session, official: Official, library: Library, today:
     return YourTraining(required=required, optional=optional)
 
 
+def _assignments(session: Session, official: Official, module_id: str | None = None) -> list[tuple[Assignment, Requirement]]:
+    query = (
+        select(Assignment, Requirement)
+        .join(Requirement, Requirement.id == Assignment.requirement_id)
+        .where(Assignment.official_id == official.id, Assignment.active.is_(True))
+    )
+    if module_id is not None:
+        query = query.where(Requirement.module_id == module_id)
+    return list(session.exec(query).all())
+
+
+def _required(entry: ModuleEntry, facts: AssignmentFacts, status: Status, today: date) -> ModuleEntry:
+    """The entry of a module required of the official: its status from learner_status, and its due date."""
+    return replace(entry, status=learner_status(entry.status, status), due_on=effective_due(facts, today),
+                   overdue=status == Status.OVERDUE)
+
+
 def facts_of(assignment: Assignment, requirement: Requirement) -> AssignmentFacts:
     return AssignmentFacts(
         assigned_on=assignment.assigned_on,
@@ -126,14 +158,23 @@ def facts_of(assignment: Assignment, requirement: Requirement) -> AssignmentFact
     )
 
 
-def entry_for(session: Session, official: Official, module: Module) -> ModuleEntry:
+def entry_for(session: Session, official: Official, module: Module, today: date | None = None) -> ModuleEntry:
+    """One module's entry, with the same status "Your training" shows for it (as at `today`, default today)."""
+    today = today or clock.today()
     attempts = session.exec(
         select(Attempt).where(Attempt.official_id == official.id, Attempt.module_id == module.id).order_by(Attempt.id)
     ).all()
     passed = session.exec(
         select(Completion.id).where(Completion.official_id == official.id, Completion.module_id == module.id)
     ).first()
-    return _entry(module, list(attempts), passed is not None)
+    entry = _entry(module, list(attempts), passed is not None)
+    urgency = {Status.OVERDUE: 0, Status.NOT_YET_DUE: 1, Status.COMPLIANT: 2, Status.EXEMPT: 3}
+    required = [(facts, status_at(facts, today) or Status.NOT_YET_DUE)
+                for facts in (facts_of(a, r) for a, r in _assignments(session, official, module.id))]
+    if not required:
+        return entry
+    facts, status = min(required, key=lambda item: (urgency[item[1]], effective_due(item[0], today)))
+    return _required(entry, facts, status, today)
 
 
 def _entry(module: Module, attempts: list[Attempt], passed: bool) -> ModuleEntry:
