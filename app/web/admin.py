@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.clock import today
+from app.services import audit
 from app.services.audit import Actor
-from app.services.organisation import lookups
+from app.services.organisation import countries as places
 from app.services.organisation.risk import (
     AssessmentImpact,
     AssessmentInput,
@@ -19,6 +22,7 @@ from app.services.organisation.risk import (
 from app.web import forms
 from app.web.deps import CentralAdmin, CsrfProtected, FormDep, SessionDep
 from app.web.flash import flash
+from app.web.forms.audit import audit_filters
 from app.web.templating import page_with_errors, render, url_path
 
 router = APIRouter(prefix="/admin")
@@ -26,7 +30,7 @@ AUDIT_PAGE = 50
 
 
 def _countries(session: Session) -> dict:
-    return {"at_risk": at_risk_list(session), "countries": lookups.countries(session), "errors": {}, "values": {}}
+    return {"at_risk": at_risk_list(session), "countries": places.choices(session), "errors": {}, "values": {}}
 
 
 @router.get("/countries")
@@ -37,7 +41,7 @@ def countries(request: Request, admin: CentralAdmin, session: SessionDep) -> Res
 @router.post("/countries/assessments", dependencies=[CsrfProtected])
 def assess_country(request: Request, form: FormDep, admin: CentralAdmin, session: SessionDep) -> Response:
     parsed = forms.country_assessment(form, today())
-    if parsed.values["country"] and lookups.country(session, parsed.values["country"]) is None:
+    if parsed.values["country"] and parsed.values["country"] not in places.offered_codes():
         parsed.errors["country"] = "Select a country"
     if not parsed.ok:
         return page_with_errors(request, "admin/countries.html", _countries(session), parsed.errors, parsed.values)
@@ -70,10 +74,20 @@ def _assessment_message(impact: AssessmentImpact, given: AssessmentInput) -> tup
 
 
 @router.get("/audit")
-def audit_log(request: Request, admin: CentralAdmin, session: SessionDep, page: int = 1) -> Response:
-    page = max(page, 1)
-    events, has_next = lookups.audit_page(session, page, AUDIT_PAGE)
-    context = {"events": events, "page": page, "has_next": has_next}
+def audit_log(request: Request, admin: CentralAdmin, session: SessionDep, before: int | None = None,
+              after: int | None = None) -> Response:
+    parsed = audit_filters(request.query_params)
+    context = {"values": parsed.values, "errors": parsed.errors, "actions": audit.ACTIONS, "page": None,
+               "filtered": any(v for v in parsed.values.values())}
+    if not parsed.ok:
+        return page_with_errors(request, "admin/audit.html", context, parsed.errors, parsed.values)
+    page = audit.audit_page(session, parsed.data, before=before, after=after, per_page=AUDIT_PAGE)
+    # Newer and older pages keep the filters: the same query string with the keyset bound swapped.
+    kept = [(name, value) for name, value in request.query_params.multi_items() if name not in ("before", "after")]
+    here = url_path(request, "audit_log")
+    context |= {
+        "page": page,
+        "newer_href": f"{here}?{urlencode([*kept, ('after', page.newer)])}" if page.newer else None,
+        "older_href": f"{here}?{urlencode([*kept, ('before', page.older)])}" if page.older else None,
+    }
     return render(request, "admin/audit.html", context)
-
-

@@ -1,4 +1,4 @@
-"""Reference lists that forms and tables show: countries, departments, units, requirements, audit events."""
+"""Reference lists that forms and tables show: countries, departments, units, requirements."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from app.models import AuditEvent, Country, Department, Requirement, Unit
+from app.models import Country, Department, Requirement, Unit
 from app.services.organisation.scope import Scope, path_under
 
 
@@ -49,14 +49,6 @@ def units_in_scope(session: Session, scope: Scope) -> list[UnitGroup]:
 def requirements(session: Session) -> list[Requirement]:
     """Active requirements first, then by name."""
     return list(session.exec(select(Requirement).order_by(Requirement.active.desc(), Requirement.name)))
-
-
-def audit_page(session: Session, page: int, per_page: int) -> tuple[list[AuditEvent], bool]:
-    """One page of the audit log, newest first, and whether there is a next page."""
-    rows = list(
-        session.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page + 1))
-    )
-    return rows[:per_page], len(rows) > per_page
 
 
 def country(session: Session, code: str) -> Country | None:
