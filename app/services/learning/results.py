@@ -37,10 +37,10 @@ class OptionReview:
         """What the learner did about this option, and whether it was right, in words."""
         if self.multiple:
             return {
-                (True, True): "You selected this, rightly: it applies",
+                (True, True): "You selected this, rightly",
                 (True, False): "You selected this, but it does not apply",
                 (False, True): "You did not select this, but it applies",
-                (False, False): "You rightly did not select this: it does not apply",
+                (False, False): "You rightly did not select this",
             }[(self.selected, self.option.correct)]
         if self.selected:
             return "Your answer, which is right" if self.option.correct else "Your answer, which is not right"
