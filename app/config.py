@@ -68,6 +68,19 @@ class Settings(BaseSettings):
     import_hold_dir: Path | None = Field(
         None, description="Folder for checked import files (default: a folder per database in the temp directory)"
     )
+    contact_team: str = Field(
+        "the Atrocity Prevention Team", description="Who answers questions about the service (help, accessibility)"
+    )
+    contact_email: str = Field(
+        "atrocity-prevention@example.gov.uk", description="Email address for help with the service"
+    )
+    contact_phone: str = Field("", description="Telephone number for help with the service (optional)")
+    data_controller: str = Field(
+        "the department that runs this service", description="Who is responsible for officials' data (privacy notice)"
+    )
+    privacy_email: str = Field(
+        "data-protection@example.gov.uk", description="The data protection officer's email address (privacy notice)"
+    )
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:

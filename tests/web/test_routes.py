@@ -14,7 +14,7 @@ from app.web.deps import central_admin, current_official, get_db, manager_scope,
 from tests.conftest import HtmlClient, check_page, hidden_fields, place
 from tests.factories import PASSWORD, make_official, make_requirement
 
-PUBLIC = {"/sign-in", "/sign-out", "/accessibility", "/healthz"}  # signing out needs no session
+PUBLIC = {"/sign-in", "/sign-out", "/accessibility", "/help", "/privacy", "/cookies", "/healthz"}  # signing out needs no session
 
 
 def _calls(dependant) -> set:
@@ -101,7 +101,7 @@ def test_urls_are_kebab_case(app):
 
 
 def test_public_pages_and_error_pages_pass_the_html_checks(client):
-    for url in ("/sign-in", "/accessibility"):
+    for url in ("/sign-in", "/accessibility", "/help", "/privacy", "/cookies"):
         response = client.get(url)
         assert response.status_code == 200
     response = client.get("/no-such-page")
@@ -171,6 +171,9 @@ route                                                      learner        manage
 /sign-in                                                   →/training     →/training           →/training                   →/training           →/training
 /training                                                  200            200                  200                          200                  200
 /accessibility                                             200            200                  200                          200                  200
+/help                                                      200            200                  200                          200                  200
+/privacy                                                   200            200                  200                          200                  200
+/cookies                                                   200            200                  200                          200                  200
 /healthz                                                   200            200                  200                          200                  200
 /modules/{module_id}                                       200            200                  200                          200                  200
 /attempts/{attempt_id}                                     200            404                  404                          404                  404
