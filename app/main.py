@@ -49,6 +49,8 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.mount("/static/js", StaticFiles(directory=STATIC_JS), name="static-js")
     app.mount("/static/govuk", StaticFiles(directory=NODE_MODULES / "govuk-frontend/dist/govuk", check_dir=False), name="static-govuk")
     app.mount("/static/htmx", StaticFiles(directory=NODE_MODULES / "htmx.org/dist", check_dir=False), name="static-htmx")
+    app.mount("/static/autocomplete", StaticFiles(directory=NODE_MODULES / "accessible-autocomplete/dist", check_dir=False),
+              name="static-autocomplete")
 
     app.include_router(auth.router)
     app.include_router(learn.router)

@@ -11,7 +11,7 @@ from app.content.model import Library
 from app.models import Official, Requirement
 from app.services import audit
 from app.services.audit import Actor
-from app.services.organisation import lookups, people, requirements
+from app.services.organisation import countries, lookups, people, requirements
 from app.services.organisation.scope import Scope
 from app.web import forms
 from app.web.deps import CentralAdmin, CsrfProtected, CurrentOfficial, FormDep, LibraryDep, ManageScope, SessionDep
@@ -39,7 +39,7 @@ def _detail(session: Session, scope: Scope, official_id: int) -> dict:
         raise HTTPException(404) from None
     return {
         "detail": detail,
-        "countries": lookups.countries(session),
+        "countries": countries.choices(session),
         "errors": {},
         "values": {},
         "exemption_reasons": people.EXEMPTION_REASONS,
@@ -64,7 +64,7 @@ def official(request: Request, official_id: int, scope: ManageScope, session: Se
 def add_posting(request: Request, form: FormDep, official_id: int, scope: ManageScope, official: CurrentOfficial,
                 session: SessionDep) -> Response:
     parsed = forms.posting(form)
-    if parsed.values["country"] and lookups.country(session, parsed.values["country"]) is None:
+    if parsed.values["country"] and parsed.values["country"] not in countries.offered_codes():
         parsed.errors["country"] = "Select the country of the posting"
     if not parsed.ok:
         return _detail_with_errors(request, session, scope, official_id, parsed)

@@ -2,5 +2,5 @@
 (dashboards), their tables (breakdowns), the officials behind a figure (officials), group names (groups),
 snapshots and the trend, exports, and the API's paging (paging).
 
-May import: app.models, app.clock, app.services.organisation (scope, assignments).
+May import: app.models, app.clock, app.services.organisation (scope, assignments, countries).
 """

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.models import Country, Department, Official, Requirement, Unit
+from app.models import Department, Official, Requirement, Unit
 from app.services.compliance.breakdowns import (
     CountryRow,
     ModuleRow,
@@ -35,6 +35,8 @@ from app.services.compliance.counts import (
 )
 from app.services.compliance.officials import PER_PAGE, due_column
 from app.services.compliance.status import EXPIRING_SOON_DAYS, ListStatus, Status
+from app.services.organisation.countries import CountryChoices
+from app.services.organisation.countries import choices as country_choices
 from app.services.organisation.scope import Scope
 
 STATUSES = tuple(s.value for s in ListStatus)
@@ -98,7 +100,7 @@ class FilterOptions:
 
     departments: list[tuple[int, str]]
     units: list[tuple[int, str]]  # only when narrowed to a department or a unit subtree (a whole service is too many)
-    countries: list[tuple[str, str]]
+    countries: CountryChoices  # the commonest first, then A to Z
     module_ids: list[str]
 
 
@@ -115,7 +117,7 @@ def filter_options(session: Session, scope: Scope, department_id: int | None = N
         units = [tuple(row) for row in session.execute(query)]
     return FilterOptions(
         [tuple(d) for d in departments if scope.everything or d[0] == scope.department_id], units,
-        [tuple(row) for row in session.execute(select(Country.code, Country.name).order_by(Country.name))],
+        country_choices(session, with_postings=True),
         sorted(set(session.execute(select(Requirement.module_id)).scalars())),
     )
 

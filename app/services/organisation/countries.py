@@ -62,10 +62,12 @@ def offered_codes() -> set[str]:
     return set(cow_states().values()) | _OTHER_POSTS
 
 
-def choices(session: Session, *, keep: str | None = None, common: int = 12) -> CountryChoices:
-    """The countries a select offers, the commonest first: most current postings, then any flagged at risk.
-    `keep` is a code already chosen (e.g. an imported posting elsewhere): it is offered even if not a state."""
-    codes = offered_codes() | ({keep} if keep else set())
+def choices(session: Session, *, with_postings: bool = False, common: int = 12) -> CountryChoices:
+    """The countries a select offers, the commonest first: most postings, then any flagged at risk.
+    `with_postings` (filters) also offers any other place someone has a posting in (from an HR import)."""
+    codes = offered_codes()
+    if with_postings:
+        codes |= set(session.exec(select(Posting.country_code).distinct()))
     countries = {c.code: c for c in session.exec(select(Country)) if c.code in codes}
     busiest = session.exec(
         select(Posting.country_code).group_by(Posting.country_code).order_by(func.count().desc(), Posting.country_code)

@@ -24,3 +24,32 @@ document.body.addEventListener("htmx:afterSwap", () => {
     window.scrollTo(0, 0);
   }
 });
+
+// Long selects (countries, units) marked data-app-autocomplete become GOV.UK accessible-autocomplete fields:
+// type a few letters, pick from the list. The select stays in the page (hidden) and is what the form submits;
+// without JavaScript it is an ordinary select.
+function enhanceSelects(scope) {
+  if (!window.accessibleAutocomplete) {
+    return;
+  }
+  scope.querySelectorAll("select[data-app-autocomplete]").forEach((select) => {
+    if (select.dataset.appAutocompleteDone) {
+      return;
+    }
+    select.dataset.appAutocompleteDone = "true";
+    window.accessibleAutocomplete.enhanceSelectElement({ selectElement: select, defaultValue: "", showAllValues: true });
+  });
+}
+
+// A field emptied by the user means "none" (the select's empty option), whatever was chosen before.
+document.addEventListener("submit", (event) => {
+  event.target.querySelectorAll("select[data-app-autocomplete]").forEach((select) => {
+    const input = document.getElementById(select.id.replace(/-select$/, ""));
+    if (input && input !== select && input.value.trim() === "") {
+      select.value = "";
+    }
+  });
+}, true);
+
+enhanceSelects(document);
+document.body.addEventListener("htmx:afterSwap", (event) => enhanceSelects(event.target));

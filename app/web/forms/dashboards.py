@@ -8,6 +8,7 @@ from datetime import date
 from app.services.compliance.counts import Filters
 from app.services.compliance.dashboards import SORTS, STATUSES, DashboardQuery
 from app.services.compliance.exports import VIEWS
+from app.web.forms.common import DATE_PARTS, parse_date_input
 
 
 def dashboard_query(params: Mapping[str, str], today: date) -> tuple[DashboardQuery, dict[str, str]]:
@@ -21,11 +22,15 @@ def dashboard_query(params: Mapping[str, str], today: date) -> tuple[DashboardQu
         return int(text) if text and name not in errors else None
 
     on = today
-    if text := (params.get("on") or "").strip():
+    if any(params.get(f"on-{part}") for part in DATE_PARTS):  # the form's day / month / year boxes
+        given = parse_date_input(params, "on", "As-at date", required=False)
+        errors |= given.errors
+        on = given.value or today
+    elif text := (params.get("on") or "").strip():  # links and bookmarks carry on=YYYY-MM-DD
         try:
             on = date.fromisoformat(text)
         except ValueError:
-            errors["on"] = "Enter the as-at date as a real date in the format YYYY-MM-DD, for example 2026-03-31"
+            errors["on-day"] = "As-at date must be a real date"
     department_id = number("department", "Select a department from the list")
     unit_id = number("unit", "Select a unit from the list")
     page = number("page", "Page must be a whole number, for example 2") or 1
