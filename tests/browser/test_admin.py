@@ -18,7 +18,7 @@ def test_flagging_a_country_makes_training_required(browser: Browser, base_url):
     assert_accessible(page)
     page.get_by_role("button", name="Add a requirement").click()
     page.get_by_label("Name").fill("Pre-deployment atrocity prevention training")
-    page.get_by_label("Module").select_option("recognising-atrocity-risk")
+    page.get_by_label("Module", exact=True).select_option("recognising-atrocity-risk")
     page.locator("#at_risk_posting").check()
     page.locator("input[name=due_rule][value=posting]").check()
     page.get_by_label("Days", exact=True).fill("-14")

@@ -92,7 +92,7 @@ def test_a_manager_drills_down_to_an_overdue_official(browser: Browser, base_url
 
     # Filter with htmx: the dashboard is swapped in place and the address follows.
     page.evaluate("window.__sameDocument = true")
-    page.get_by_label("Module").select_option(MODULE.id)
+    page.get_by_label("Module", exact=True).select_option(MODULE.id)
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(rf"/compliance/team\?.*module={MODULE.id}"))
     assert page.evaluate("window.__sameDocument === true")
