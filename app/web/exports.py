@@ -12,18 +12,19 @@ from app.models import Official
 from app.services.compliance import exports
 from app.services.organisation.scope import Scope, team_scope
 from app.web import forms
-from app.web.deps import CurrentOfficial, SessionDep, manager_scope
+from app.web.deps import CurrentOfficial, LibraryDep, SessionDep, manager_scope
 
 router = APIRouter(prefix="/compliance")
 ManageScope = Annotated[Scope, Depends(manager_scope)]
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _prepare(request: Request, session, scope: Scope, official: Official):
+def _prepare(request: Request, session, scope: Scope, official: Official, library):
     view, query, errors = forms.export_query(request.query_params, today())
     if errors:
         return None, PlainTextResponse("\n".join(errors.values()), status_code=422)
-    export = exports.prepare(session, scope, view, query)
+    titles = {module.id: module.title for module in library.modules.values()}  # learners' titles, not ids
+    export = exports.prepare(session, scope, view, query, titles)
     try:
         exports.check(session, export, team_scope(official))
     except exports.NotInScope:
@@ -36,9 +37,10 @@ def _headers(filename: str) -> dict[str, str]:
 
 
 @router.get("/export.csv")
-def export_csv(request: Request, scope: ManageScope, official: CurrentOfficial, session: SessionDep) -> Response:
+def export_csv(request: Request, scope: ManageScope, official: CurrentOfficial, session: SessionDep,
+               library: LibraryDep) -> Response:
     """Takes the dashboards' parameters: view, department, unit, country, module, status, on, sort."""
-    export, problem = _prepare(request, session, scope, official)
+    export, problem = _prepare(request, session, scope, official, library)
     if problem is not None:
         return problem
     chunks = exports.csv_chunks(request.app.state.engine, export, team_scope(official))
@@ -46,8 +48,9 @@ def export_csv(request: Request, scope: ManageScope, official: CurrentOfficial, 
 
 
 @router.get("/export.xlsx")
-def export_xlsx(request: Request, scope: ManageScope, official: CurrentOfficial, session: SessionDep) -> Response:
-    export, problem = _prepare(request, session, scope, official)
+def export_xlsx(request: Request, scope: ManageScope, official: CurrentOfficial, session: SessionDep,
+                library: LibraryDep) -> Response:
+    export, problem = _prepare(request, session, scope, official, library)
     if problem is not None:
         return problem
     spooled = exports.xlsx_file(request.app.state.engine, export, team_scope(official))

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -28,9 +32,13 @@ from app.services.organisation.scope import Scope
 
 BATCH = 2000
 VIEWS = ("central", "department", "team", "officials", "units", "countries", "modules")
-COUNT_HEADERS = list(Counts.HEADERS)
-OFFICIAL_HEADERS = ["Official id", "Name", "Email", "Department", "Unit", "Module", "Requirement", "Status",
-                    "Due on", "Completed on", "Expires on", "Exempt until", "Expiring soon", "Why assigned"]
+# The figures in the screen's order (components/compliance.html, counts_head), under the screen's headings.
+COUNT_HEADERS = ["Assignments", "Compliant", "Compliance %", "Overdue", "Not yet due", "Exempt", "Expiring in 30 days"]
+# The officials' list as the screen shows it (Official, Unit, Module, Status, Due date, Completed or expires, Reason),
+# then what the screen links to or leaves out.
+OFFICIAL_HEADERS = ["Official", "Department", "Unit", "Module", "Status", "Due date", "Completed on", "Expires on",
+                    "Exempt until", "Expiring soon", "Reason", "Requirement", "Email", "Official id"]
+CONTEXT_HEADERS = ["As at", "Scope"]  # the CSV's last two columns, on every row: a CSV has no second sheet
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -41,6 +49,19 @@ def neutralise(value: object) -> object:
     return value
 
 
+def count_cells(counts: Counts) -> list:
+    """A row's figures in the screen's order; the percentage to one place ("" when nobody is due to train)."""
+    percent = counts.percent
+    return [counts.assigned, counts.compliant, round(percent, 1) if percent is not None else "", counts.overdue,
+            counts.not_yet_due, counts.exempt, counts.expiring_soon]
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """Text as part of a file name: ASCII letters and digits, words joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-")
+
+
 @dataclass(frozen=True)
 class Export:
     """One export: which view, the dashboard's query (as-at date, filters, status, sort) and the scope."""
@@ -49,70 +70,92 @@ class Export:
     query: DashboardQuery
     scope: Scope
     scope_label: str
+    name_parts: tuple[str, ...] = ()  # the scope and filters, for the file name
+    titles: Mapping[str, str] = field(default_factory=dict)  # module id -> the title learners see
 
     @property
     def on(self) -> date:
         return self.query.on
 
     def filename(self, extension: str) -> str:
-        return f"compliance-{self.view}-{self.on.isoformat()}.{extension}"
+        """compliance-fcdo-2026-12-02.csv: what the file holds (scope, view, filters), then the as-at date."""
+        return "-".join(["compliance", *self.name_parts, self.on.isoformat()]) + "." + extension
 
-    def preamble(self) -> list[tuple[str, str]]:
-        definitions = " ".join(f"{term}: {meaning}" for term, meaning in dashboards.DEFINITIONS)
-        return [("As at", self.on.isoformat()), ("Scope", self.scope_label), ("Definitions", definitions)]
+    def title(self, module_id: str) -> str:
+        return self.titles.get(module_id, module_id)
+
+    def about(self) -> list[tuple[str, str]]:
+        """The as-at date, the scope and filters, and every definition: Excel's About sheet."""
+        return [("As at", self.on.isoformat()), ("Scope and filters", self.scope_label), ("", ""),
+                *dashboards.DEFINITIONS]
 
 
-def prepare(session: Session, scope: Scope, view: str, query: DashboardQuery) -> Export:
-    """An export of `view` (one of VIEWS) with the dashboards' query, its unit found and its scope put in words."""
+def prepare(session: Session, scope: Scope, view: str, query: DashboardQuery,
+            titles: Mapping[str, str] | None = None) -> Export:  # fmt: skip
+    """An export of `view` (one of VIEWS) with the dashboards' query, its unit found, its scope put in words and
+    its file named after them."""
     query = dashboards.with_unit_path(session, query)
-    return Export(view, query, scope, describe(session, scope, query))
+    titles = dict(titles or {})
+    label, parts = _describe(session, scope, view, query, titles)
+    return Export(view, query, scope, label, parts, titles)
 
 
-def describe(session: Session, scope: Scope, query: DashboardQuery) -> str:
-    """The scope and the filters of an export, in words, for its header lines."""
+def _describe(session: Session, scope: Scope, view: str, query: DashboardQuery,
+              titles: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:  # fmt: skip
+    """The scope and the filters of an export in words (its Scope column) and as file-name parts."""
     filters = query.filters
-    parts = [scope.label or "Your scope"]
-    if filters.department_id is not None:
-        code = session.execute(select(Department.code).where(Department.id == filters.department_id)).scalar()
-        parts.append(f"department {code or filters.department_id}")
+    words = [scope.label or "Your scope"]
+    department_id = filters.department_id if filters.department_id is not None else scope.department_id
+    code = None
+    if department_id is not None:
+        code = session.execute(select(Department.code).where(Department.id == department_id)).scalar()
+        if filters.department_id is not None:
+            words.append(f"department {code or filters.department_id}")
+    parts = [slug(code) if code else "all-departments" if scope.everything else slug(scope.label or "team")]
+    if view not in ("central", "department"):
+        parts.append(view)
     if query.unit_id is not None:
         name = session.execute(select(Unit.full_name).where(Unit.id == query.unit_id)).scalar()
-        parts.append(f"unit {name or query.unit_id}")
+        words.append(f"unit {name or query.unit_id}")
+        parts.append(slug(name.rsplit(" / ", 1)[-1]) if name else str(query.unit_id))
     if filters.country_code:
-        parts.append(f"country {filters.country_code}")
+        words.append(f"country {filters.country_code}")
+        parts.append(slug(filters.country_code))
     if filters.module_id:
-        parts.append(f"module {filters.module_id}")
-    if query.status != "assigned":
-        parts.append(f"status {query.status}")
-    return ", ".join(parts)
+        words.append(f"module {titles.get(filters.module_id, filters.module_id)}")
+        parts.append(slug(filters.module_id))
+    if view == "officials" and query.status != "assigned":
+        words.append(f"status {query.status}")
+        parts.append(slug(query.status))
+    return ", ".join(words), tuple(p for p in parts if p)
 
 
 def _unit_rows(breakdown: UnitBreakdown, total: Counts) -> Iterator[list]:
-    yield ["Unit", "Unit id", *COUNT_HEADERS]
+    yield ["Unit", *COUNT_HEADERS, "Unit id"]
     for row in breakdown.rows:
-        name = row.unit.full_name if row.unit else "No unit"
+        name = row.unit.full_name if row.unit else "No unit recorded"
         if row.direct:
             name += " (officials in this unit itself)"
-        yield [name, row.unit.id if row.unit else "", *row.counts.cells()]
-    yield ["Total", "", *total.cells()]
+        yield [name, *count_cells(row.counts), row.unit.id if row.unit else ""]
+    yield ["Total", *count_cells(total), ""]
 
 
 def table(session: Session, export: Export, team: Scope | None = None) -> Iterator[list]:
-    """The export's rows, header first: the screen's breakdown and its total, or every official behind it."""
+    """The export's rows, header first, columns in the screen's order: the screen's breakdown and its total, or
+    every official behind it. Dates are dates (the CSV writes them as YYYY-MM-DD, Excel as dates)."""
     scope, query, on, filters = export.scope, export.query, export.on, export.query.filters
     if export.view == "officials":
         yield OFFICIAL_HEADERS
         for row in officials.iter_official_rows(session, scope, on, query.status, filters, query.sort, batch=BATCH):
-            yield [row.official_id, row.name, row.email, row.department, row.unit, row.module_id, row.requirement,
-                   row.status_label, row.due_on.isoformat(), *(d.isoformat() if d else "" for d in
-                   (row.completed_on, row.expires_on, row.exempt_until)), "yes" if row.expiring_soon else "",
-                   row.reason]
+            yield [row.name, row.department, row.unit, export.title(row.module_id), row.status_label, row.due_on,
+                   row.completed_on, row.expires_on, row.exempt_until, "yes" if row.expiring_soon else "", row.reason,
+                   row.requirement, row.email, row.official_id]  # fmt: skip
     elif export.view == "central":
         view = dashboards.central_view(session, scope, on, filters)
-        yield ["Department", "Name", *COUNT_HEADERS]
+        yield ["Department", *COUNT_HEADERS, "Department code"]
         for department in view.rows:
-            yield [department.code, department.name, *department.counts.cells()]
-        yield ["Total", "", *view.total.cells()]
+            yield [department.name, *count_cells(department.counts), department.code]
+        yield ["All departments", *count_cells(view.total), ""]
     elif export.view == "department":
         department_id = filters.department_id or scope.department_id
         if department_id is None:
@@ -133,16 +176,16 @@ def table(session: Session, export: Export, team: Scope | None = None) -> Iterat
         breakdown = breakdowns.by_unit(session, scope, on, filters, filters.department_id, parent)
         yield from _unit_rows(breakdown, compliance.total(session, scope, on, filters))
     elif export.view == "countries":
-        yield ["Country", "Country code", "At risk", "Source of the flag", "Posts", *COUNT_HEADERS]
+        yield ["Country", "At risk", "Flagged by", "Posts", *COUNT_HEADERS, "Country code"]
         for row in breakdowns.by_country(session, scope, on, filters):
-            yield [row.country_name, row.country_code or "", "yes" if row.at_risk else "", row.risk_source,
-                   "; ".join(row.posts), *row.counts.cells()]
-        yield ["Total", "", "", "", "", *compliance.total(session, scope, on, filters).cells()]
+            yield [row.country_name, "yes" if row.at_risk else "", row.risk_source, "; ".join(row.posts),
+                   *count_cells(row.counts), row.country_code or ""]
+        yield ["Total", "", "", "", *count_cells(compliance.total(session, scope, on, filters)), ""]
     else:
-        yield ["Module", "Requirements", *COUNT_HEADERS]
+        yield ["Module", "Requirements", *COUNT_HEADERS, "Module id"]
         for row in breakdowns.by_module(session, scope, on, filters):
-            yield [row.module_id, "; ".join(row.requirements), *row.counts.cells()]
-        yield ["Total", "", *compliance.total(session, scope, on, filters).cells()]
+            yield [export.title(row.module_id), "; ".join(row.requirements), *count_cells(row.counts), row.module_id]
+        yield ["Total", "", *count_cells(compliance.total(session, scope, on, filters)), ""]
 
 
 def check(session: Session, export: Export, team: Scope | None = None) -> None:
@@ -159,38 +202,56 @@ def _drain(buffer: io.StringIO) -> str:
 
 
 def csv_chunks(engine: Engine, export: Export, team: Scope | None = None) -> Iterator[str]:
-    """A CSV file in pieces: `# As at`, `# Scope` and `# Definitions` lines, then the table, BATCH rows a piece.
-    It opens its own session: the request's session is closed before a streamed body is sent."""
+    """A CSV file in pieces: the header row first (nothing above it), each row ending with the as-at date and the
+    scope in words, BATCH rows a piece. It opens its own session: the request's is closed before the body is sent."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    # Comment lines, written as they are (readers such as pandas skip them with comment="#").
-    yield "".join(f"# {name}: {' '.join(text.split())}\r\n" for name, text in export.preamble())
+    context = [export.on.isoformat(), export.scope_label]
     with Session(engine) as session:
         for n, row in enumerate(table(session, export, team), start=1):
-            writer.writerow([neutralise(cell) for cell in row])
+            writer.writerow([neutralise(cell) for cell in (*row, *(CONTEXT_HEADERS if n == 1 else context))])
             if n % BATCH == 0:
                 yield _drain(buffer)
     yield _drain(buffer)
 
 
+def _width(value: object) -> int:
+    if isinstance(value, date):
+        return 11
+    return len(str(value)) if value is not None else 0
+
+
 def xlsx_file(engine: Engine, export: Export, team: Scope | None = None) -> tempfile.SpooledTemporaryFile:
-    """An Excel workbook in a spooled file, rewound: write-only, so rows go to disk as they come."""
+    """An Excel workbook in a spooled file, rewound: write-only, so rows go to disk as they come. The Compliance
+    sheet starts with its header row, frozen, columns as wide as their first rows need; an About sheet gives
+    the as-at date, the scope and filters, and the definitions."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Compliance")
-    for name, text in export.preamble()[:2]:
-        sheet.append([name, neutralise(text)])
-    sheet.append([])
+    sheet.freeze_panes = "A2"
     with Session(engine) as session:
-        for row in table(session, export, team):
+        rows = table(session, export, team)
+        header = next(rows)
+        first = list(itertools.islice(rows, 200))  # enough to size the columns; the rest streams
+        for index, name in enumerate(header, start=1):
+            widest = max([len(name) + 2, *(_width(row[index - 1]) + 1 for row in first)])
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(widest, 8), 60)
+        bold = []
+        for name in header:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = Font(bold=True)
+            bold.append(cell)
+        sheet.append(bold)
+        for row in itertools.chain(first, rows):
             sheet.append([neutralise(cell) for cell in row])
-    definitions = workbook.create_sheet("Definitions")
-    definitions.append(["As at", export.on.isoformat()])
-    definitions.append(["Scope", neutralise(export.scope_label)])
-    definitions.append([])
-    for term, meaning in dashboards.DEFINITIONS:
-        definitions.append([term, neutralise(meaning)])
+    about = workbook.create_sheet("About")
+    about.column_dimensions["A"].width = 20
+    about.column_dimensions["B"].width = 100
+    for term, meaning in export.about():
+        about.append([term, neutralise(meaning)])
     spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     workbook.save(spooled)
     spooled.seek(0)
