@@ -174,9 +174,9 @@ class _Reader:
             words = stats.longest_words + word_count(intro_html) + scoring.question_words(questions)
             minutes = meta.get("estimated_minutes")
             scoring.check_reading_time(words, minutes, key_lines.get("estimated_minutes", 1), self.report)
-            if (meta.get("language") or "en") == "en":  # the guide's list is of English acronyms
-                wording.check_acronyms(self.acronyms, self.text, (intro_html, self.offset + 1), scenes, start,
-                                       (check_intro_html, check[4]) if check else None, questions, self.report)
+            opening = [(str(meta.get("summary") or ""), key_lines.get("summary", 1)), (intro_html, self.offset + 1)]
+            wording.check_acronyms(self.acronyms if (meta.get("language") or "en") == "en" else {}, self.text, opening,
+                                   scenes, start, (check_intro_html, check[4]) if check else None, questions, self.report)
         if self.report.has_errors or stats is None:
             return None, module_id, id_line
         module = Module(

@@ -85,14 +85,14 @@ class _Acronyms:
 
 
 def check_acronyms(
-    acronyms: Mapping[str, str], text: str, intro: tuple[str, int], scenes: Sequence[Scene], start: str,
+    acronyms: Mapping[str, str], text: str, opening: Sequence[tuple[str, int]], scenes: Sequence[Scene], start: str,
     check: tuple[str, int] | None, questions: Sequence[Question], report: Report,
 ) -> None:
     """An acronym from the guide's list is spelled out before its first use on every path a learner can take.
 
-    The learner reads the introduction, then each scene (title, text, choices) and the feedback on the
-    choice taken, then the knowledge check (questions, options) and last the options' feedback. `intro` and
-    `check` are (text HTML, file line); the graph must be sound (no cycles, every target known)."""
+    The learner reads the summary and the introduction (`opening`), then each scene (title, text, choices)
+    and the feedback on the choice taken, then the knowledge check (questions, options) and last the options'
+    feedback. `opening` and `check` hold (text HTML, file line); the graph must be sound (no cycles)."""
     if not acronyms:
         return
     finder = _Acronyms(acronyms)
@@ -120,7 +120,10 @@ def check_acronyms(
         return known.union(*(read(html, line, known) for html, line in pieces))
 
     by_id = {s.id: s for s in scenes}
-    arriving: dict[str, set[str]] = {start: read(*intro, set())}
+    known: set[str] = set()
+    for html, line in opening:
+        known = read(html, line, known)
+    arriving: dict[str, set[str]] = {start: known}
     order = TopologicalSorter({s.id: {p.id for p in scenes for c in p.choices if c.target == s.id} for s in scenes})
     ending_known: list[set[str]] = []
     for scene_id in order.static_order():

@@ -551,6 +551,9 @@ def test_an_acronym_used_before_it_is_spelled_out_is_a_warning(tmp_path):
                 "Violence breaks out", "NGOs say violence breaks out")
     assert acronym_warnings(tmp_path, text) == []  # plurals count
     assert found(tmp_path, edit("fictional country.", "fictional country. Tell the FCDO."))[1] == {}  # no guide
+    text = edit("summary: A political officer sees", "summary: An FCDO officer sees",
+                "fictional country.", "fictional country, for the Foreign, Commonwealth and Development Office (FCDO).")
+    assert acronym_warnings(tmp_path, text) == [(line_of(text, "summary:"), "FCDO")]  # the summary is read first
 
 
 def test_an_acronym_spelled_out_on_only_some_paths_is_a_warning_where_the_others_meet_it(tmp_path):
