@@ -188,6 +188,20 @@ def test_team_view_shows_each_official_and_their_modules(client, session, org):
     assert client.get(f"/compliance/team?unit={org['europe'].id}").status_code == 404
 
 
+def test_the_team_view_says_which_figures_count_assignments_and_which_count_people(client, session, org):
+    """'Assigned 4' beside '3 officials' was unexplained: the figures are named assignments and the two are related."""
+    sign_in(client, org, "manager")
+    page = check_page(client.get("/compliance/team").text)
+    headline = {dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(strip=True) for dt in page.select(".app-headline dt")}
+    assert headline["Assignments"] == "4" and "Assigned" not in headline
+    assert "count assignments: one for each module an official must take" in page.select_one(".app-headline__note").text
+    people = page.select_one("#team-people").get_text(" ", strip=True)
+    assert people.startswith("3 officials with training assigned") and "4 assignments between them" in people
+    assert [th.get_text(strip=True) for th in page.select(".app-counts thead th")][1] == "Assignments"
+    definitions = check_page(client.get("/compliance/definitions").text)
+    assert "counts assignments, not people" in definitions.select("dd")[0].text
+
+
 # ---- the lists behind the figures, and scope ----------------------------------------------------------------
 
 

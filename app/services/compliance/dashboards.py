@@ -44,14 +44,16 @@ SORTS = {"name": "Name", "due": "Due date", "unit": "Unit"}
 NO_SUCH_UNIT = "/no-such-unit/"  # an id that names no unit narrows to nothing, exactly like one out of scope
 
 DEFINITIONS = (
-    ("Assigned", "Active officials with an assignment that is active on the as-at date."),
-    ("Exempt", "Of those, officials with an exemption valid on the as-at date. They are shown, not hidden."),
+    ("Assignments", "Every figure counts assignments, not people: an assignment is one active official's "
+                    "requirement to take one module, active on the as-at date. An official with two required "
+                    "modules has two assignments. The team page also gives the number of officials."),
+    ("Exempt", "Of those, assignments with an exemption valid on the as-at date. They are shown, not hidden."),
     ("Compliant", "Not exempt, with a completion on or before the as-at date that has not expired by then."),
     ("Overdue", "Not exempt, not compliant, and the due date (including any extension) is before the as-at date."),
-    ("Not yet due", "Everyone else who is assigned: not exempt, not compliant, and not yet past their due date."),
+    ("Not yet due", "Every other assignment: not exempt, not compliant, and not yet past its due date."),
     ("Expiring soon", f"Compliant, and the completion expires within {EXPIRING_SOON_DAYS} days, or within the "
                       "requirement's recertification window if that is longer."),
-    ("Compliance %", "Compliant divided by (assigned minus exempt). No percentage is shown when nobody is due to train."),
+    ("Compliance %", "Compliant divided by (assignments minus exempt). No percentage is shown when nobody is due to train."),
 )
 definitions = "\n".join(f"{term}: {meaning}" for term, meaning in DEFINITIONS)
 
