@@ -60,13 +60,15 @@ def assess_country(request: Request, form: FormDep, admin: CentralAdmin, session
 
 
 def _officials(n: int) -> str:
-    return f"{n} official" if n == 1 else f"{n} officials"
+    return "no official" if n == 0 else f"{n} official" if n == 1 else f"{n} officials"
 
 
 def _assessment_message(impact: AssessmentImpact, given: AssessmentInput) -> tuple[str, str]:
     if impact.unchanged:
         return "Nothing changed", f"This assessment of {impact.country_name} by {given.source} was already recorded."
     if given.at_risk:
+        if not impact.newly_assigned:
+            return f"{impact.country_name} flagged as at risk", "No official posted there needed new training."
         return (f"{impact.country_name} flagged as at risk",
                 f"Training assigned to {_officials(impact.newly_assigned)} posted there, now or in future.")
     return (f"{impact.country_name} recorded as not at risk by {given.source}",
