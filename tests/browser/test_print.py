@@ -53,4 +53,6 @@ def test_a_printed_result_has_no_navigation_or_buttons(browser: Browser, base_ur
 
     page.emulate_media(media="screen")
     expect(navigation).to_be_visible()
+    page.set_viewport_size({"width": 375, "height": 800})  # and the result reads at 375 px without sideways scroll
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     context.close()
