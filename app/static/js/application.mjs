@@ -37,7 +37,7 @@ function enhanceSelects(scope) {
       return;
     }
     select.dataset.appAutocompleteDone = "true";
-    window.accessibleAutocomplete.enhanceSelectElement({ selectElement: select, defaultValue: "", showAllValues: true });
+    window.accessibleAutocomplete.enhanceSelectElement({ selectElement: select, defaultValue: "" });
   });
 }
 
