@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
@@ -14,7 +16,16 @@ from app.services.audit import Actor
 from app.services.organisation import countries, lookups, people, requirements
 from app.services.organisation.scope import Scope
 from app.web import forms
-from app.web.deps import CentralAdmin, CsrfProtected, CurrentOfficial, FormDep, LibraryDep, ManageScope, SessionDep
+from app.web.deps import (
+    CentralAdmin,
+    CsrfProtected,
+    CurrentOfficial,
+    FormDep,
+    LibraryDep,
+    ManageScope,
+    SessionDep,
+    get_library,
+)
 from app.web.flash import flash
 from app.web.templating import govuk_date, page_with_errors, render
 
@@ -32,12 +43,32 @@ def officials(request: Request, scope: ManageScope, session: SessionDep, q: str 
                   fragment="results")
 
 
-def _detail(session: Session, scope: Scope, official_id: int) -> dict:
+BACK_TEXT = (("/compliance/officials", "Back to the list"), ("/compliance/team", "Back to my team"),
+             ("/compliance/departments/", "Back to the department"), ("/compliance", "Back to compliance"))
+
+
+def _back_link(back: str | None) -> dict[str, str]:
+    """The official page's back link: to the list or dashboard the user came from (`back`), else to officials."""
+    if back is None:
+        return {"href": "/manage/officials", "text": "Back to officials"}
+    text = next((text for prefix, text in BACK_TEXT if back.startswith(prefix)), "Back to officials")
+    return {"href": back, "text": text}
+
+
+def _official_path(official_id: int, back: str | None) -> str:
+    """The official's page, keeping where its back link leads (after a form on it is sent)."""
+    return f"/manage/officials/{official_id}" + (f"?{urlencode({'back': back})}" if back else "")
+
+
+def _detail(request: Request, session: Session, scope: Scope, official_id: int, back: str | None = None) -> dict:
     try:
         detail = people.official_detail(session, scope, official_id, today())
     except people.NotInScope:
         raise HTTPException(404) from None
     return {
+        "back": back,
+        "back_link": _back_link(back),
+        "module_titles": {m.id: m.title for m in get_library(request).modules.values()},  # as the learner sees it
         "detail": detail,
         "countries": countries.choices(session),
         "errors": {},
@@ -50,14 +81,15 @@ def _detail(session: Session, scope: Scope, official_id: int) -> dict:
 
 
 def _detail_with_errors(request: Request, session: Session, scope: Scope, official_id: int,
-                        parsed: forms.Parsed) -> Response:
-    return page_with_errors(request, "manage/official.html", _detail(session, scope, official_id), parsed.errors,
-                            parsed.values)
+                        parsed: forms.Parsed, back: str | None) -> Response:
+    return page_with_errors(request, "manage/official.html", _detail(request, session, scope, official_id, back),
+                            parsed.errors, parsed.values)
 
 
 @router.get("/officials/{official_id}")
 def official(request: Request, official_id: int, scope: ManageScope, session: SessionDep) -> Response:
-    return render(request, "manage/official.html", _detail(session, scope, official_id))
+    back = forms.back_path(request.query_params.get("back"))
+    return render(request, "manage/official.html", _detail(request, session, scope, official_id, back))
 
 
 @router.post("/officials/{official_id}/postings", dependencies=[CsrfProtected])
@@ -67,14 +99,14 @@ def add_posting(request: Request, form: FormDep, official_id: int, scope: Manage
     if parsed.values["country"] and parsed.values["country"] not in countries.offered_codes():
         parsed.errors["country"] = "Select the country of the posting"
     if not parsed.ok:
-        return _detail_with_errors(request, session, scope, official_id, parsed)
+        return _detail_with_errors(request, session, scope, official_id, parsed, forms.back_path(form.get("back")))
     given = parsed.data
     try:
         people.add_posting(session, scope, _actor(official), official_id, country_code=given.country_code,
                            post=given.post, start_on=given.start_on, end_on=given.end_on, today=today())
     except people.NotInScope:
         raise HTTPException(404) from None
-    return RedirectResponse(f"/manage/officials/{official_id}", status_code=303)
+    return RedirectResponse(_official_path(official_id, forms.back_path(form.get("back"))), status_code=303)
 
 
 @router.post("/postings/{posting_id}/end", dependencies=[CsrfProtected])
@@ -82,12 +114,13 @@ def end_posting(request: Request, form: FormDep, posting_id: int, scope: ManageS
                 session: SessionDep) -> Response:
     parsed = forms.posting_end(form, posting_id)
     if not parsed.ok:
-        return _detail_with_errors(request, session, scope, forms.parse_int(parsed.values["official_id"], 0), parsed)
+        return _detail_with_errors(request, session, scope, forms.parse_int(parsed.values["official_id"], 0), parsed,
+                                   forms.back_path(form.get("back")))
     try:
         posting = people.end_posting(session, scope, _actor(official), posting_id, end_on=parsed.data, today=today())
     except people.NotInScope:
         raise HTTPException(404) from None
-    return RedirectResponse(f"/manage/officials/{posting.official_id}", status_code=303)
+    return RedirectResponse(_official_path(posting.official_id, forms.back_path(form.get("back"))), status_code=303)
 
 
 @router.post("/assignments/{assignment_id}/{kind}", dependencies=[CsrfProtected])
@@ -101,7 +134,7 @@ def grant(request: Request, form: FormDep, assignment_id: int, kind: str, scope:
     official_id = forms.parse_int(parsed.values["official_id"], 0)
     try:
         if not parsed.ok:
-            return _detail_with_errors(request, session, scope, official_id, parsed)
+            return _detail_with_errors(request, session, scope, official_id, parsed, forms.back_path(form.get("back")))
         given = parsed.data
         if extension:
             people.grant_extension(session, scope, _actor(official), assignment_id, reason=given.reason,
@@ -115,10 +148,11 @@ def grant(request: Request, form: FormDep, assignment_id: int, kind: str, scope:
         what = "An extension to" if extension else "An exemption until"
         parsed.errors[f"{'extension' if extension else 'exemption'}-until-{assignment_id}-day"] = (
             f"{what} {govuk_date(given.until)} has already been granted for this training")
-        return _detail_with_errors(request, session, scope, official_id, parsed)
+        return _detail_with_errors(request, session, scope, official_id, parsed, forms.back_path(form.get("back")))
     heading = f"Extension granted to {govuk_date(given.until)}" if extension else \
         f"Exemption granted until {govuk_date(given.until)}"
-    return flash(request, RedirectResponse(f"/manage/officials/{official_id}", status_code=303), heading)
+    return flash(request, RedirectResponse(_official_path(official_id, forms.back_path(form.get("back"))), status_code=303),
+                 heading)
 
 
 @router.get("/departments")

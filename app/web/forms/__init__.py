@@ -9,7 +9,7 @@ One module per audience; this package exposes them all, so a router writes `form
 
 from app.web.forms.admin import TokenInput, api_token, country_assessment
 from app.web.forms.author import analysis_filters
-from app.web.forms.common import Parsed, parse_date, parse_int, texts
+from app.web.forms.common import Parsed, back_path, parse_date, parse_int, texts
 from app.web.forms.dashboards import dashboard_query, export_query
 from app.web.forms.imports import UploadInput, held_key, risk_upload, roster_upload
 from app.web.forms.manage import (
@@ -25,6 +25,6 @@ from app.web.forms.player import Move, answers, move
 
 __all__ = [
     "GrantInput", "Move", "Parsed", "PostingInput", "RequirementForm", "TokenInput", "UploadInput", "analysis_filters",
-    "answers", "api_token", "country_assessment", "dashboard_query", "export_query", "grant", "held_key", "move",
+    "answers", "api_token", "back_path", "country_assessment", "dashboard_query", "export_query", "grant", "held_key", "move",
     "parse_date", "parse_int", "posting", "posting_end", "requirement", "risk_upload", "roster_upload", "texts",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
+from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
 
@@ -105,3 +106,22 @@ def parse_int(value: object, default: int | None = None) -> int | None:
 def texts(form: FormData, *names: str) -> dict[str, str]:
     """The named fields as stripped strings ('' when missing; a file upload is not text)."""
     return {name: value.strip() if isinstance(value := form.get(name, ""), str) else "" for name in names}
+
+
+BACK_PREFIXES = ("/compliance", "/manage/officials")  # the pages that list officials
+
+
+def back_path(value: object) -> str | None:
+    """Where a back link should return: the page of this site that led here (a list of officials, a dashboard),
+    or None. Only a relative path is kept, never an open redirect: one leading slash, no scheme or host, no
+    backslash, control character or `..`, and under BACK_PREFIXES."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//") or len(value) > 2000:
+        return None
+    if "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or ".." in parts.path.split("/"):
+        return None
+    if not any(parts.path == prefix or parts.path.startswith(prefix + "/") for prefix in BACK_PREFIXES):
+        return None
+    return value
