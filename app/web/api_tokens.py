@@ -9,6 +9,7 @@ from sqlmodel import Session
 from app.services.accounts import api_tokens
 from app.services.audit import Actor
 from app.services.organisation import lookups
+from app.services.organisation.scope import Scope
 from app.web import forms
 from app.web.deps import CentralAdmin, CsrfProtected, FormDep, SessionDep
 from app.web.flash import flash
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/admin/api-tokens")
 
 def _tokens(session: Session) -> dict:
     return {"tokens": api_tokens.list_tokens(session), "departments": lookups.departments(session), "created": None,
+            "unit_groups": lookups.units_in_scope(session, Scope(everything=True)),  # tokens are central admins'
             "errors": {}, "values": {}, "active_nav": "admin"}
 
 

@@ -209,3 +209,22 @@ def test_the_dashboard_filter_takes_day_month_year_and_old_links_still_work(clie
     assert page.select_one("#on-day")["value"] == "31"
     response = client.get("/compliance/officials?on-day=1&on-year=2026")
     assert response.status_code == 422 and "As-at date must include a month" in response.text
+
+
+def test_an_api_token_unit_is_chosen_by_name(client, session, org):
+    from app.models import ApiToken
+
+    client.sign_in(org["central"].email, PASSWORD)
+    html = client.get("/admin/api-tokens").text
+    page = check_page(html)
+    assert "Unit id" not in page.text and not page.select("input[name=unit]")
+    unit = page.select_one("select#unit")
+    assert unit["data-app-autocomplete"] == "unit"
+    options = {o.get_text(strip=True): o["value"] for o in unit.find_all("option")}
+    assert options["FCDO – Africa Directorate / Policy team"] == str(org["team"].id)
+    fields = hidden_fields(html, "/admin/api-tokens")
+    missing = client.post("/admin/api-tokens", data={**fields, "name": "HR", "scope": "unit", "unit": ""})
+    assert missing.status_code == 422 and "Select a unit" in missing.text
+    made = client.post("/admin/api-tokens", data={**fields, "name": "HR", "scope": "unit", "unit": str(org["team"].id)})
+    assert made.status_code == 201
+    assert session.exec(select(ApiToken)).one().unit_path == org["team"].path

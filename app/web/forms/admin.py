@@ -55,7 +55,7 @@ def api_token(form: FormData) -> Parsed[TokenInput]:
     elif values["scope"] == "department" and not values["department"].isdigit():
         errors["department"] = "Select a department"
     elif values["scope"] == "unit" and not values["unit"].isdigit():
-        errors["unit"] = "Enter the unit's id, a whole number"
+        errors["unit"] = "Select a unit"
     if errors:
         return Parsed(values, errors)
     return Parsed(values, data=TokenInput(
