@@ -112,19 +112,18 @@ def _analysis(request: Request, module_id: str, session: SessionDep, library: Li
     """The module, the known versions, the parsed filters and any filter errors."""
     module = _module(library, module_id)
     known = item_analysis.versions(session, module.id)
-    params = request.query_params
-    filters, errors = forms.analysis_filters(params.get("version"), params.get("from"), params.get("to"), known)
-    return module, known, filters, errors
+    filters, errors, given = forms.analysis_filters(request.query_params, known)
+    return module, known, filters, errors, given
 
 
 @router.get("/modules/{module_id}/analysis")
 def analysis(request: Request, module_id: str, session: SessionDep, library: LibraryDep) -> Response:
-    module, known, filters, errors = _analysis(request, module_id, session, library)
+    module, known, filters, errors, given = _analysis(request, module_id, session, library)
     params = request.query_params
     context = {
         "module": module,
         "versions": known,
-        "given": {k: params.get(k, "") for k in ("version", "from", "to")},
+        "given": given,
         "errors": errors,
         "analysis": None if errors else item_analysis.analyse(session, module, filters),
         "csv_query": str(params),
@@ -135,7 +134,7 @@ def analysis(request: Request, module_id: str, session: SessionDep, library: Lib
 
 @router.get("/modules/{module_id}/analysis/csv")
 def analysis_csv(request: Request, module_id: str, session: SessionDep, library: LibraryDep) -> Response:
-    module, known, filters, errors = _analysis(request, module_id, session, library)
+    module, known, filters, errors, _given = _analysis(request, module_id, session, library)
     if errors:
         return analysis(request, module_id, session, library)
     body = analysis_csv_text(item_analysis.analyse(session, module, filters))

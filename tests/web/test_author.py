@@ -256,10 +256,19 @@ def test_bad_filters_answer_422_with_an_error_summary(client, author):
         assert response.status_code == 422, url
         page = check_page(response.text)
         links = [a["href"] for a in page.select(".govuk-error-summary a")]
-        assert links == ["#version", "#from"]
-        assert page.select_one("#from")["value"] == "2026-13-45"
+        assert links == ["#version", "#from-day"]
+        assert "From date must be a real date" in page.select_one("#from-error").text
     response = client.get(MODULE + "/analysis", params={"from": "2026-02-01", "to": "2026-01-01"})
-    assert response.status_code == 422 and "#to" in response.text
+    assert response.status_code == 422 and "#to-day" in response.text
+    # The form's own day / month / year boxes, with GOV.UK's messages; what was typed comes back.
+    response = client.get(MODULE + "/analysis", params={"from-day": "1", "from-month": "", "from-year": "2026"})
+    assert response.status_code == 422
+    page = check_page(response.text)
+    assert page.select_one(".govuk-error-summary a")["href"] == "#from-month"
+    assert "From date must include a month" in page.text and page.select_one("#from-day")["value"] == "1"
+    response = client.get(MODULE + "/analysis", params={"from-day": "1", "from-month": "2", "from-year": "2026",
+                                                        "to-day": "31", "to-month": "3", "to-year": "2026"})
+    assert response.status_code == 200 and check_page(response.text).select_one("#to-day")["value"] == "31"
 
 
 def test_csv_neutralises_formulas_from_module_text(settings, session, test_library):

@@ -96,6 +96,21 @@ def parse_date_input(source: Mapping, name: str, label: str, *, field_id: str | 
         return error("day", f"{label} must be a real date")
 
 
+def parse_query_date(params: Mapping, name: str, label: str) -> DateInput:
+    """An optional date filter in a query string: the date input's three boxes, or `<name>=YYYY-MM-DD` from a
+    link or bookmark made before the boxes (or by a program). The values are the boxes to show again."""
+    if any(params.get(f"{name}-{part}") for part in DATE_PARTS):
+        return parse_date_input(params, name, label, required=False)
+    text = (params.get(name) or "").strip()
+    if not text:
+        return DateInput(None, {}, date_values(name, None))
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        return DateInput(None, {f"{name}-day": f"{label} must be a real date"}, date_values(name, None))
+    return DateInput(value, {}, date_values(name, value))
+
+
 def parse_int(value: object, default: int | None = None) -> int | None:
     try:
         return int(str(value).strip())

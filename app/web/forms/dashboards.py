@@ -8,7 +8,7 @@ from datetime import date
 from app.services.compliance.counts import Filters
 from app.services.compliance.dashboards import SORTS, STATUSES, DashboardQuery
 from app.services.compliance.exports import VIEWS
-from app.web.forms.common import DATE_PARTS, parse_date_input
+from app.web.forms.common import parse_query_date
 
 
 def dashboard_query(params: Mapping[str, str], today: date) -> tuple[DashboardQuery, dict[str, str]]:
@@ -21,16 +21,9 @@ def dashboard_query(params: Mapping[str, str], today: date) -> tuple[DashboardQu
             errors[name] = message
         return int(text) if text and name not in errors else None
 
-    on = today
-    if any(params.get(f"on-{part}") for part in DATE_PARTS):  # the form's day / month / year boxes
-        given = parse_date_input(params, "on", "As-at date", required=False)
-        errors |= given.errors
-        on = given.value or today
-    elif text := (params.get("on") or "").strip():  # links and bookmarks carry on=YYYY-MM-DD
-        try:
-            on = date.fromisoformat(text)
-        except ValueError:
-            errors["on-day"] = "As-at date must be a real date"
+    given = parse_query_date(params, "on", "As-at date")  # the form's boxes, or on=YYYY-MM-DD from a link
+    errors |= given.errors
+    on = given.value or today
     department_id = number("department", "Select a department from the list")
     unit_id = number("unit", "Select a unit from the list")
     page = number("page", "Page must be a whole number, for example 2") or 1
