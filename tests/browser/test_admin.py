@@ -51,7 +51,7 @@ def test_flagging_a_country_makes_training_required(browser: Browser, base_url):
     page.get_by_label("Country").fill("Suda")
     page.get_by_role("option", name="Sudan", exact=True).click()
     page.locator("#at_risk").check()
-    page.get_by_label("Source").fill("Early Warning Project Statistical Risk Assessment")
+    page.get_by_label("Source", exact=True).fill("Early Warning Project Statistical Risk Assessment")
     page.get_by_label("Edition (optional)").fill("2025-26")
     assessed = page.get_by_role("group", name="Date of the assessment")
     assessed.get_by_label("Day").fill("3")
