@@ -161,13 +161,13 @@ def test_filters_by_version_and_start_date(session, module, monkeypatch):
 
 
 def test_parse_filters_reports_bad_input():
-    filters, errors = parse_filters("1.2.0", "2026-03-01", "2026-03-31", ["1.2.0"])
+    filters, errors, _ = parse_filters({"version": "1.2.0", "from": "2026-03-01", "to": "2026-03-31"}, ["1.2.0"])
     assert filters == AnalysisFilters("1.2.0", date(2026, 3, 1), date(2026, 3, 31)) and not errors
-    _, errors = parse_filters("9.9.9", "2026-13-45", "", ["1.2.0"])
-    assert set(errors) == {"version", "from"}
-    _, errors = parse_filters("", "2026-03-31", "2026-03-01", [])
-    assert set(errors) == {"to"}
-    assert parse_filters(None, None, None, []) == (AnalysisFilters(), {})
+    _, errors, _ = parse_filters({"version": "9.9.9", "from-day": "45", "from-month": "13", "from-year": "2026"}, ["1.2.0"])
+    assert set(errors) == {"version", "from-day"}
+    _, errors, _ = parse_filters({"from": "2026-03-31", "to": "2026-03-01"}, [])
+    assert set(errors) == {"to-day"}
+    assert parse_filters({}, [])[:2] == (AnalysisFilters(), {})
 
 
 def test_csv_has_the_figures_and_neutralises_formulas(session, module):
@@ -184,3 +184,26 @@ def test_csv_has_the_figures_and_neutralises_formulas(session, module):
     assert ["Module", "'=HYPERLINK(\"http://evil\")", "Failed", "", "", "Fewer than 5 learners"] in rows
     assert ["Endings", "London acts early", "good outcome", "6", "75.0", ""] in rows
     assert _cell("-1") == "'-1" and _cell("+x") == "'+x" and _cell("ok") == "ok"
+
+
+def seed_unrecorded(session, module, n: int) -> None:
+    """`n` learners with a passed attempt and no events, as the demo population makes them (after a played one)."""
+    version_id = session.exec(select(Attempt)).first().module_version_id
+    finished = datetime.now(UTC)
+    for _ in range(n):
+        official = make_official(session)
+        session.add(Attempt(official_id=official.id, module_id=module.id, module_version_id=version_id, state="finished",
+                            current_scene="start", max_score=8, score=8, percent=100, passed=True,
+                            started_at=finished - timedelta(minutes=3), finished_at=finished))  # fmt: skip
+    session.commit()
+
+
+def test_attempts_without_recorded_choices_are_counted_and_named(session, module):
+    """Demo data and imported completions have attempts but no events: the page says so instead of leaving every
+    decision at 'Fewer than 5 learners' beside hundreds of attempts."""
+    seed_population(session, module, best=5, worst=0, unfinished=0)
+    seed_unrecorded(session, module, 6)
+    result = analyse(session, module, AnalysisFilters())
+    assert (result.overview.attempts, result.overview.passed, result.unrecorded) == (11, 11, 6)
+    assert next(s for s in result.scenes if s.scene_id == "start").reached == 5
+    assert analyse(session, module, AnalysisFilters(date_to=date(2000, 1, 1))).unrecorded == 0

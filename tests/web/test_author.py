@@ -18,7 +18,7 @@ from app.content.model import Diagnostic, Library
 from app.models import Attempt, AttemptEvent, Completion, ModuleVersion
 from tests.conftest import HtmlClient, check_page
 from tests.factories import PASSWORD, make_official
-from tests.unit.test_item_analysis import seed_population
+from tests.unit.test_item_analysis import seed_population, seed_unrecorded
 
 MODULE = "/author/modules/checkpoint-visit"
 PAGES = [
@@ -233,8 +233,18 @@ def test_analysis_shows_figures_and_suppresses_small_groups(client, author, sess
     details = page.select_one(".govuk-details").get_text(" ", strip=True)
     assert "What each figure counts" in details and "Attempts started counts every attempt" in details
     assert "first choice made there in each attempt that reached it" in details
+    assert page.select_one("#unrecorded") is None  # every attempt here was played through the player
     text = page.select_one("main").get_text(" ", strip=True)
     assert "Official" not in text and "@example.gov.uk" not in text  # aggregates only: no one is named
+
+
+def test_analysis_says_when_attempts_recorded_no_choices(client, author, session, test_library):
+    module = test_library.get("checkpoint-visit")
+    seed_population(session, module, best=5, worst=0, unfinished=0)
+    seed_unrecorded(session, module, 6)
+    page = check_page(client.get(MODULE + "/analysis").text)
+    note = page.select_one("#unrecorded").get_text(" ", strip=True)
+    assert note.startswith("6 finished attempts recorded no choices") and "not at the decisions" in note
 
 
 def test_analysis_csv_matches_the_filters(client, author, session, test_library):

@@ -109,6 +109,7 @@ class ItemAnalysis:
     questions: tuple[QuestionFigures, ...]
     endings: tuple[EndingFigure, ...]
     endings_reached: int | None  # attempts that reached an ending
+    unrecorded: int | None = 0  # finished attempts with no choice recorded (made outside the player: demo, imports)
 
     @property
     def suppressed(self) -> bool:
@@ -247,7 +248,19 @@ def analyse(session: Session, module: Module, filters: AnalysisFilters) -> ItemA
         questions=_questions(session, module, filters),
         endings=endings,
         endings_reached=endings_reached,
+        unrecorded=_unrecorded(session, module, filters),
     )
+
+
+def _unrecorded(session: Session, module: Module, filters: AnalysisFilters) -> int | None:
+    """Finished attempts without a single choice event: they count above, but at no decision, question or ending."""
+    choices = select(AttemptEvent.id).where(AttemptEvent.attempt_id == Attempt.id,
+                                            AttemptEvent.kind == EventKind.CHOICE_MADE.value)  # fmt: skip
+    row = session.execute(
+        _attempts(filters, module.id, func.count(Attempt.id).label("n"), _learners().label("learners"))
+        .where(Attempt.finished_at.is_not(None), ~choices.exists())
+    ).one()
+    return shown(row.n, row.learners)
 
 
 def _distribution(session: Session, module: Module, filters: AnalysisFilters, finished: int | None) -> tuple[Bucket, ...]:
