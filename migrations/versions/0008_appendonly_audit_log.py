@@ -1,0 +1,26 @@
+"""append-only audit log
+
+Reserved for issue 12 (audit_event append-only); filled in by that work.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-02 10:15:00
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision: str = '0008'
+down_revision: Union[str, Sequence[str], None] = '0007'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
