@@ -108,7 +108,11 @@ def database_url(migrated_template, tmp_path) -> str:
         # Reference data loaded by migrations (countries) stays; everything else is emptied.
         tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables if t.name not in REFERENCE_TABLES)
         with engine.begin() as conn:
+            # audit_event is append-only (migration 0008): its TRUNCATE trigger is off for this one transaction
+            # only (ALTER TABLE is transactional), so the emptying is the tests' alone and the trigger stays.
+            conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate"))
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"))
         engine.dispose()
         return migrated_template
     path = tmp_path / "test.db"
