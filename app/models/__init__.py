@@ -1,6 +1,6 @@
 """Every table, imported here so SQLModel.metadata (and Alembic) sees them all."""
 
-from app.models.accounts import Official, Role, UserSession
+from app.models.accounts import Official, OfficialIdentity, Role, SignInThrottle, UserSession
 from app.models.compliance import Assignment, AuditEvent, DueRule, Exemption, Extension, Requirement
 from app.models.learning import Attempt, AttemptEvent, AttemptState, Completion, EventKind, ModuleVersion
 from app.models.organisation import Country, CountryRiskAssessment, Department, Posting, Unit
@@ -24,9 +24,11 @@ __all__ = [
     "Extension",
     "ModuleVersion",
     "Official",
+    "OfficialIdentity",
     "Posting",
     "Requirement",
     "Role",
+    "SignInThrottle",
     "Unit",
     "UserSession",
 ]

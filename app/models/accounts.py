@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -76,3 +76,34 @@ class UserSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     user_agent: str = Field(default="", max_length=300)
+    # Signed in through single sign-on: the provider's key and its ID token (the hint for its sign-out).
+    sso_provider: str | None = Field(default=None, max_length=40)
+    id_token: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class OfficialIdentity(SQLModel, table=True):
+    """An official's account at a single sign-on provider: once linked, the provider's stable subject id (not
+    the email, which can change) finds the official."""
+
+    __tablename__ = "official_identity"
+    __table_args__ = (UniqueConstraint("provider", "subject", name="uq_official_identity_provider_subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=40)
+    subject: str = Field(max_length=255)
+    official_id: int = Field(foreign_key="official.id", index=True)
+    email_at_link: str = Field(default="", max_length=254)
+    linked_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins counted per account (a hash of the email) and per client address, shared by every
+    server process: `locked_until` refuses further attempts before any password is hashed."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: str = Field(primary_key=True, max_length=100)
+    failures: int = 0
+    last_failed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
