@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app import PROJECT_ROOT
 from app.db import DatabaseLimits
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "testserver")  # always allowed in development and test
 
 
 class Settings(BaseSettings):
@@ -81,6 +83,40 @@ class Settings(BaseSettings):
     privacy_email: str = Field(
         "data-protection@example.gov.uk", description="The data protection officer's email address (privacy notice)"
     )
+    base_url: str | None = Field(
+        None, description="The service's own address, e.g. https://training.example.gov.uk: links the API gives "
+                          "(`next`) are built from it, never from the Host header; required in production",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Host names requests may carry, comma-separated (*.example.gov.uk allowed); "
+                                          "default the base URL's host; localhost always in development and test",
+    )
+    max_form_kb: int = Field(
+        1024, ge=16, le=100 * 1024, description="Largest body an ordinary form may send, in KB; bigger answers 413"
+    )
+    max_upload_mb: int = Field(
+        50, ge=1, le=1024, description="Largest import file an admin may upload, in MB; bigger answers 413"
+    )
+    api_token_days: int = Field(
+        365, ge=1, le=3650, description="How long a new API token works, in days; an admin may choose a shorter time"
+    )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _origin_only(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
+            raise ValueError("APTRAIN_BASE_URL must be a scheme and host only, e.g. https://training.example.gov.uk")
+        return f"{parts.scheme}://{parts.netloc}"
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:
@@ -95,6 +131,8 @@ class Settings(BaseSettings):
             raise ValueError("APTRAIN_SECRET_KEY must be at least 32 characters")
         if self.environment == "production" and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET:
             raise ValueError("APTRAIN_SECRET_KEY must not be the development secret in production")
+        if self.environment == "production" and not self.base_url:
+            raise ValueError("APTRAIN_BASE_URL must be set in production (the service's https:// address)")
         return self
 
     @model_validator(mode="after")
@@ -106,6 +144,22 @@ class Settings(BaseSettings):
     @property
     def cookies_secure(self) -> bool:
         return self.secure_cookies if self.secure_cookies is not None else self.environment == "production"
+
+    @property
+    def cookie_prefix(self) -> str:
+        """`__Host-` on Secure cookies: the browser then accepts them only from this host, over HTTPS, for Path=/,
+        with no Domain, so a sibling subdomain cannot plant or overwrite one."""
+        return "__Host-" if self.cookies_secure else ""
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """The Host headers requests may carry (others answer 400)."""
+        hosts = list(self.allowed_hosts)
+        if not hosts and self.base_url:
+            hosts.append(urlsplit(self.base_url).hostname or "")
+        if self.environment != "production":
+            hosts += [host for host in LOCAL_HOSTS if host not in hosts]
+        return hosts
 
     @property
     def database_limits(self) -> DatabaseLimits:

@@ -32,7 +32,7 @@ def test_development_gets_a_key_and_insecure_cookies(monkeypatch):
     settings = Settings(environment="development")
     assert settings.secret_key.get_secret_value() == DEVELOPMENT_SECRET
     assert settings.cookies_secure is False
-    assert Settings(environment="production", secret_key="x" * 40).cookies_secure is True
+    assert Settings(environment="production", secret_key="x" * 40, base_url="https://t.example.gov.uk").cookies_secure
 
 
 def test_every_setting_is_documented_in_the_readme():
