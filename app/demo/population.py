@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from app.content.model import Library
+from app.content.model import Library, Module
+from app.demo.plays import Play, event_rows, play_until
 from app.models import (
     Assignment,
     Attempt,
@@ -23,6 +24,7 @@ from app.models import (
     Department,
     DueRule,
     Exemption,
+    ModuleVersion,
     Official,
     Posting,
     Requirement,
@@ -53,6 +55,7 @@ DEPARTMENTS = {
 TEAMS = ["Policy team", "Programmes team", "Analysis team"]
 TAGS = {"FCDO": ["political", "development"], "MOD": ["defence"], "HO": ["home-office"], "DBT": ["trade"], "CO": ["political"]}
 POSTED_SHARE = {"FCDO": 0.4, "MOD": 0.2, "HO": 0.08, "DBT": 0.15, "CO": 0.03}
+FAILED_FIRST = 0.2  # share of completions that came after a failed first attempt
 HISTORY_DAYS = 365  # how far back the demo's assignments, completions and monthly snapshots go
 GIVEN = "Amira Ben Chloe Dev Ewa Femi Grace Hassan Ines Jack Kofi Lena Malik Niamh Owen Priya Rhys Sara Tomasz Uma Viktor Wen Yusuf Zara Siobhán Nguyễn Seán Zoë".split()
 FAMILY = "Okafor Smith Jones Patel Khan Nowak O'Brien Williams Brown Taylor Evans Davies Singh Ahmed Murphy Chen Kowalski Hughes Edwards Lewis Thảo García Müller".split()
@@ -254,16 +257,28 @@ def _completions(session: Session, rng: random.Random, library: Library, today: 
                 continue
         completed = datetime.combine(day, time(10), UTC)
         version = versions[module.id]
-        attempt = Attempt(official_id=assignment.official_id, module_id=module.id, module_version_id=version.id,
-                          state=AttemptState.FINISHED.value, current_scene=module.start, step=20,
-                          path_score=module.max_path_score, score=module.max_score, max_score=module.max_score,
-                          percent=100, passed=True, started_at=completed - timedelta(minutes=module.estimated_minutes),
-                          updated_at=completed, finished_at=completed)
-        session.add(attempt)
-        session.flush()
+        if rng.random() < FAILED_FIRST:  # failed a first attempt a few days before passing
+            _attempt(session, assignment.official_id, module, version, play_until(module, rng, passed=False),
+                     completed - timedelta(days=rng.randint(1, 6)))
+        found = play_until(module, rng, passed=True)
+        attempt = _attempt(session, assignment.official_id, module, version, found, completed)
         session.add(Completion(official_id=assignment.official_id, attempt_id=attempt.id, module_id=module.id,
                                module_version=version.version, content_hash=version.content_hash,
-                               score=module.max_score, percent=100, completed_at=completed))
+                               score=found.score, percent=module.percent(found.score), completed_at=completed))
     session.flush()
 
+
+def _attempt(session: Session, official_id: int, module: Module, version: ModuleVersion, found: Play,
+             finished: datetime) -> Attempt:
+    """A finished attempt with the events the player would have recorded for this play."""
+    started = finished - timedelta(minutes=module.estimated_minutes)
+    attempt = Attempt(official_id=official_id, module_id=module.id, module_version_id=version.id,
+                      state=AttemptState.FINISHED.value, current_scene=found.ending_scene,
+                      step=len(found.events), path_score=found.path_score, score=found.score,
+                      max_score=module.max_score, percent=module.percent(found.score), passed=found.passed,
+                      started_at=started, updated_at=finished, finished_at=finished)
+    session.add(attempt)
+    session.flush()
+    session.add_all(event_rows(attempt.id, found, finished, module.estimated_minutes))
+    return attempt
 

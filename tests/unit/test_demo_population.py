@@ -73,3 +73,38 @@ def test_the_demo_population_has_a_year_of_history(session, monkeypatch, databas
     assert len(points) == 12 and len({(p.day.year, p.day.month) for p in points}) == 12
     assert points[-1].day == today() and all(p.counts.assigned > 0 for p in points)
     assert points[0].percent < points[-1].percent  # compliance rose over the year
+
+
+def test_demo_attempts_are_played_choice_by_choice_and_judged_by_the_modules_rules(session):
+    """Authors' item analysis reads the demo like real use: each attempt's choices and answers are recorded,
+    its score is theirs, a poor ending never passed, and some learners failed before they passed."""
+    from app.models import Attempt, AttemptEvent, Completion, EventKind
+
+    library = load_library(PROJECT_ROOT / "modules")
+    seed_population(session, library, today())
+    session.commit()
+    attempts = session.exec(select(Attempt)).all()
+    events = Counter()
+    by_attempt: dict[int, list[AttemptEvent]] = {}
+    for event in session.exec(select(AttemptEvent).order_by(AttemptEvent.attempt_id, AttemptEvent.seq)):
+        by_attempt.setdefault(event.attempt_id, []).append(event)
+        events[event.kind] += 1
+    assert len(attempts) > 300 and events[EventKind.CHOICE_MADE] > 2 * len(attempts)
+    failed = [a for a in attempts if not a.passed]
+    assert 0.05 * len(attempts) < len(failed) < 0.4 * len(attempts)
+    for attempt in attempts:
+        module = library.get(attempt.module_id)
+        rows = by_attempt[attempt.id]
+        assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+        assert rows[0].kind == EventKind.STARTED and rows[-1].kind == EventKind.FINISHED
+        choices = [r for r in rows if r.kind == EventKind.CHOICE_MADE]
+        scene = module.start
+        for row in choices:  # each choice is one the learner could make where they were
+            assert row.scene_id == scene and module.scene(scene).choice(row.choice_id).score == row.score
+            scene = module.scene(scene).choice(row.choice_id).target
+        assert module.scene(scene).is_end and attempt.current_scene == scene
+        answers = sum(r.score for r in rows if r.kind == EventKind.ANSWER_GIVEN)
+        assert attempt.path_score == sum(r.score for r in choices) and attempt.score == attempt.path_score + answers
+        assert attempt.passed == module.passes(attempt.score, module.scene(scene).outcome)
+    completed = {c.attempt_id for c in session.exec(select(Completion))}
+    assert completed == {a.id for a in attempts if a.passed}
