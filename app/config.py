@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app import PROJECT_ROOT
@@ -15,6 +15,36 @@ from app.db import DatabaseLimits
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "testserver")  # always allowed in development and test
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect provider (an item of APTRAIN_OIDC_PROVIDERS); the README explains each field."""
+
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")  # names the provider in its callback URL
+    issuer: str
+    client_id: str
+    client_secret: SecretStr
+    display_name: str
+    domains: list[str] = Field(min_length=1)  # the email domains it signs in
+    department: str | None = None  # a department code: when set, it signs in only that department's officials
+    # How a verified email is read: "email_verified" (the standard claim must be true), "entra-xms-edov"
+    # (Entra ID: `email` only when the optional claim xms_edov is true) or "entra-upn" (Entra ID: the
+    # `preferred_username` of a single-tenant issuer, which the tenant itself owns).
+    email_source: Literal["email_verified", "entra-xms-edov", "entra-upn"] = "email_verified"
+    scopes: str = "openid email profile"
+
+    @field_validator("domains")
+    @classmethod
+    def _lower(cls, domains: list[str]) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in domains]
+
+    @model_validator(mode="after")
+    def _single_tenant_for_upn(self) -> OidcProvider:
+        if self.email_source == "entra-upn" and any(
+            f"/{shared}/" in self.issuer.rstrip("/") + "/" for shared in ("common", "organizations", "consumers")
+        ):
+            raise ValueError(f"{self.key}: email_source entra-upn needs a single-tenant issuer (…/<tenant id>/v2.0)")
+        return self
 
 
 class Settings(BaseSettings):
@@ -77,6 +107,25 @@ class Settings(BaseSettings):
         "atrocity-prevention@example.gov.uk", description="Email address for help with the service"
     )
     contact_phone: str = Field("", description="Telephone number for help with the service (optional)")
+    oidc_providers: list[OidcProvider] = Field(
+        default_factory=list, description="JSON list of OpenID Connect providers for single sign-on (see the README)"
+    )
+    oidc_timeout_seconds: float = Field(
+        5.0, gt=0, le=30, description="Longest wait for an OpenID Connect provider (discovery, keys, token)"
+    )
+    password_sign_in: bool | None = Field(
+        None,
+        description="Allow password sign-in; default on, except in production when single sign-on is configured",
+    )
+    sign_in_account_attempts: int = Field(
+        5, ge=1, description="Failed sign-ins for one account before each further failure locks it for a while"
+    )
+    sign_in_address_attempts: int = Field(
+        50, ge=1, description="Failed sign-ins from one client address before each further failure locks it for a while"
+    )
+    sign_in_lockout_minutes: int = Field(
+        15, ge=1, description="The longest a sign-in lock lasts; failures older than this are forgotten"
+    )
     data_controller: str = Field(
         "the department that runs this service", description="Who is responsible for officials' data (privacy notice)"
     )
@@ -139,6 +188,15 @@ class Settings(BaseSettings):
     def _reload_in_development(self) -> Settings:
         if self.reload_modules is None:
             self.reload_modules = self.environment == "development"
+        return self
+
+    @model_validator(mode="after")
+    def _password_sign_in_default(self) -> Settings:
+        if self.password_sign_in is None:
+            self.password_sign_in = not (self.environment == "production" and self.oidc_providers)
+        keys = [p.key for p in self.oidc_providers]
+        if len(set(keys)) != len(keys):
+            raise ValueError("APTRAIN_OIDC_PROVIDERS: each provider needs its own key")
         return self
 
     @property
