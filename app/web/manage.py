@@ -24,6 +24,7 @@ from app.web.deps import (
     LibraryDep,
     ManageScope,
     SessionDep,
+    SettingsDep,
     get_library,
 )
 from app.web.flash import flash
@@ -60,12 +61,31 @@ def _official_path(official_id: int, back: str | None) -> str:
     return f"/manage/officials/{official_id}" + (f"?{urlencode({'back': back})}" if back else "")
 
 
-def _detail(request: Request, session: Session, scope: Scope, official_id: int, back: str | None = None) -> dict:
+OWN_RECORD = {
+    "extension": "You cannot grant yourself an extension",
+    "exemption": "You cannot grant yourself an exemption",
+    "posting": "You cannot change your own postings",
+}
+
+
+def _own_record(request: Request, refused: people.OwnRecord, official_id: int, back: str | None) -> Response:
+    """403: whoever you are, your own training record and postings are changed by someone else."""
+    return render(request, "manage/own_record.html", {"heading": OWN_RECORD[refused.what], "active_nav": "manage",
+                                                      "official_path": _official_path(official_id, back)},
+                  status_code=403)
+
+
+def _detail(request: Request, session: Session, scope: Scope, viewer: Official, official_id: int,
+            back: str | None = None) -> dict:
     try:
         detail = people.official_detail(session, scope, official_id, today())
     except people.NotInScope:
         raise HTTPException(404) from None
+    max_days = request.app.state.settings.max_extension_days
     return {
+        "own": viewer.id == detail.official.id,  # one's own page: no grant or posting forms (people.OwnRecord)
+        "latest_extension": {v.assignment.id: people.latest_extension(v.assignment, today(), max_days)
+                             for v in detail.assignments},
         "back": back,
         "back_link": _back_link(back),
         "module_titles": {m.id: m.title for m in get_library(request).modules.values()},  # as the learner sees it
@@ -80,16 +100,17 @@ def _detail(request: Request, session: Session, scope: Scope, official_id: int, 
     }
 
 
-def _detail_with_errors(request: Request, session: Session, scope: Scope, official_id: int,
+def _detail_with_errors(request: Request, session: Session, scope: Scope, viewer: Official, official_id: int,
                         parsed: forms.Parsed, back: str | None) -> Response:
-    return page_with_errors(request, "manage/official.html", _detail(request, session, scope, official_id, back),
-                            parsed.errors, parsed.values)
+    return page_with_errors(request, "manage/official.html",
+                            _detail(request, session, scope, viewer, official_id, back), parsed.errors, parsed.values)
 
 
 @router.get("/officials/{official_id}")
-def official(request: Request, official_id: int, scope: ManageScope, session: SessionDep) -> Response:
+def official(request: Request, official_id: int, scope: ManageScope, viewer: CurrentOfficial,
+             session: SessionDep) -> Response:
     back = forms.back_path(request.query_params.get("back"))
-    return render(request, "manage/official.html", _detail(request, session, scope, official_id, back))
+    return render(request, "manage/official.html", _detail(request, session, scope, viewer, official_id, back))
 
 
 @router.post("/officials/{official_id}/postings", dependencies=[CsrfProtected])
@@ -98,14 +119,18 @@ def add_posting(request: Request, form: FormDep, official_id: int, scope: Manage
     parsed = forms.posting(form)
     if parsed.values["country"] and parsed.values["country"] not in countries.offered_codes():
         parsed.errors["country"] = "Select the country of the posting"
-    if not parsed.ok:
-        return _detail_with_errors(request, session, scope, official_id, parsed, forms.back_path(form.get("back")))
-    given = parsed.data
+    back = forms.back_path(form.get("back"))
     try:
+        if not parsed.ok:
+            people.official_may_change(session, scope, _actor(official), official_id, "posting")
+            return _detail_with_errors(request, session, scope, official, official_id, parsed, back)
+        given = parsed.data
         people.add_posting(session, scope, _actor(official), official_id, country_code=given.country_code,
                            post=given.post, start_on=given.start_on, end_on=given.end_on, today=today())
     except people.NotInScope:
         raise HTTPException(404) from None
+    except people.OwnRecord as refused:
+        return _own_record(request, refused, official_id, back)
     return RedirectResponse(_official_path(official_id, forms.back_path(form.get("back"))), status_code=303)
 
 
@@ -113,42 +138,55 @@ def add_posting(request: Request, form: FormDep, official_id: int, scope: Manage
 def end_posting(request: Request, form: FormDep, posting_id: int, scope: ManageScope, official: CurrentOfficial,
                 session: SessionDep) -> Response:
     parsed = forms.posting_end(form, posting_id)
-    if not parsed.ok:
-        return _detail_with_errors(request, session, scope, forms.parse_int(parsed.values["official_id"], 0), parsed,
-                                   forms.back_path(form.get("back")))
+    back = forms.back_path(form.get("back"))
+    official_id = forms.parse_int(parsed.values["official_id"], 0)
     try:
+        if not parsed.ok:
+            people.posting_may_change(session, scope, _actor(official), posting_id)
+            return _detail_with_errors(request, session, scope, official, official_id, parsed, back)
         posting = people.end_posting(session, scope, _actor(official), posting_id, end_on=parsed.data, today=today())
     except people.NotInScope:
         raise HTTPException(404) from None
+    except people.OwnRecord as refused:
+        return _own_record(request, refused, official_id, back)
     return RedirectResponse(_official_path(posting.official_id, forms.back_path(form.get("back"))), status_code=303)
 
 
 @router.post("/assignments/{assignment_id}/{kind}", dependencies=[CsrfProtected])
 def grant(request: Request, form: FormDep, assignment_id: int, kind: str, scope: ManageScope, official: CurrentOfficial,
-          session: SessionDep) -> Response:
+          session: SessionDep, settings: SettingsDep) -> Response:
     if kind not in ("extensions", "exemptions"):
         raise HTTPException(404)
     extension = kind == "extensions"
     reasons = people.EXTENSION_REASONS if extension else people.EXEMPTION_REASONS
     parsed = forms.grant(form, "extension" if extension else "exemption", assignment_id, reasons, today())
     official_id = forms.parse_int(parsed.values["official_id"], 0)
+    back = forms.back_path(form.get("back"))
+    until_field = f"{'extension' if extension else 'exemption'}-until-{assignment_id}-day"
     try:
         if not parsed.ok:
-            return _detail_with_errors(request, session, scope, official_id, parsed, forms.back_path(form.get("back")))
+            people.assignment_may_change(session, scope, _actor(official), assignment_id, kind[:-1])
+            return _detail_with_errors(request, session, scope, official, official_id, parsed, back)
         given = parsed.data
         if extension:
             people.grant_extension(session, scope, _actor(official), assignment_id, reason=given.reason,
-                                   comment=given.comment, today=today(), new_due_on=given.until)
+                                   comment=given.comment, today=today(), new_due_on=given.until,
+                                   max_days=settings.max_extension_days)
         else:
             people.grant_exemption(session, scope, _actor(official), assignment_id, reason=given.reason,
                                    comment=given.comment, today=today(), valid_until=given.until)
     except people.NotInScope:
         raise HTTPException(404) from None
+    except people.OwnRecord as refused:
+        return _own_record(request, refused, official_id, back)
+    except people.ExtensionTooLong as too_long:
+        parsed.errors[until_field] = (f"New due date must be no later than {govuk_date(too_long.latest)}: an extension "
+                                      f"can be at most {settings.max_extension_days} days after the due date")
+        return _detail_with_errors(request, session, scope, official, official_id, parsed, back)
     except people.AlreadyGranted:
         what = "An extension to" if extension else "An exemption until"
-        parsed.errors[f"{'extension' if extension else 'exemption'}-until-{assignment_id}-day"] = (
-            f"{what} {govuk_date(given.until)} has already been granted for this training")
-        return _detail_with_errors(request, session, scope, official_id, parsed, forms.back_path(form.get("back")))
+        parsed.errors[until_field] = f"{what} {govuk_date(given.until)} has already been granted for this training"
+        return _detail_with_errors(request, session, scope, official, official_id, parsed, back)
     heading = f"Extension granted to {govuk_date(given.until)}" if extension else \
         f"Exemption granted until {govuk_date(given.until)}"
     return flash(request, RedirectResponse(_official_path(official_id, forms.back_path(form.get("back"))), status_code=303),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
@@ -27,10 +27,56 @@ from app.services.organisation.assignments import OTHERS, reason_for, recompute_
 from app.services.organisation.scope import Scope
 
 PAGE_SIZE = 25
+MAX_EXTENSION_DAYS = 90  # the default of APTRAIN_MAX_EXTENSION_DAYS
 
 
 class NotInScope(LookupError):
     """No such record within the caller's scope (reported exactly like a missing one)."""
+
+
+class OwnRecord(PermissionError):
+    """Nobody grants themselves an extension or exemption or changes their own postings, whatever their roles."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what  # "extension", "exemption" or "posting"
+
+
+class ExtensionTooLong(ValueError):
+    """A new due date later than the cap allows (`latest`)."""
+
+    def __init__(self, latest: date) -> None:
+        super().__init__(latest.isoformat())
+        self.latest = latest
+
+
+def _not_own(actor: Actor, official_id: int, what: str) -> None:
+    if actor.id is not None and actor.id == official_id:
+        raise OwnRecord(what)
+
+
+def official_may_change(session: Session, scope: Scope, actor: Actor, official_id: int, what: str) -> None:
+    """Raise NotInScope or OwnRecord as changing this official's `what` would (before a form's errors are shown)."""
+    _not_own(actor, official_in_scope(session, scope, official_id).id, what)
+
+
+def assignment_may_change(session: Session, scope: Scope, actor: Actor, assignment_id: int, what: str) -> None:
+    _not_own(actor, _assignment_in_scope(session, scope, assignment_id).official_id, what)
+
+
+def posting_may_change(session: Session, scope: Scope, actor: Actor, posting_id: int) -> None:
+    posting = session.get(Posting, posting_id)
+    if posting is None:
+        raise NotInScope(posting_id)
+    _not_own(actor, official_in_scope(session, scope, posting.official_id).id, "posting")
+
+
+def latest_extension(assignment: Assignment, today: date, max_days: int = MAX_EXTENSION_DAYS) -> date:
+    """The latest new due date an extension may give: `max_days` after the due date it extends (the original one,
+    or the expiry of a completion that has run out), or after today when that is later. Earlier extensions
+    do not move the cap, so extensions cannot be chained past it."""
+    base = max(assignment.due_on, assignment.expires_on or assignment.due_on, today)
+    return base + timedelta(days=max_days)
 
 
 @dataclass(frozen=True)
@@ -170,17 +216,19 @@ def _assignment_in_scope(session: Session, scope: Scope, assignment_id: int) -> 
 
 
 def grant_extension(
-    session: Session, scope: Scope, actor: Actor, assignment_id: int, *, new_due_on: date, reason: str, comment: str, today: date
+    session: Session, scope: Scope, actor: Actor, assignment_id: int, *, new_due_on: date, reason: str, comment: str,
+    today: date, max_days: int = MAX_EXTENSION_DAYS,
 ) -> Extension:
-    """A new due date for one assignment, within the caller's scope."""
+    """A new due date for one assignment, within the caller's scope, not the caller's own, and no later than
+    `latest_extension` allows (ExtensionTooLong)."""
     extension = Extension(new_due_on=new_due_on, reason=reason, comment=comment, granted_by_id=actor.id, assignment_id=0)
-    return _grant(session, scope, actor, assignment_id, extension, "extension.grant", today)
+    return _grant(session, scope, actor, assignment_id, extension, "extension.grant", today, max_days)
 
 
 def grant_exemption(
     session: Session, scope: Scope, actor: Actor, assignment_id: int, *, valid_until: date, reason: str, comment: str, today: date
 ) -> Exemption:
-    """An exemption from one assignment until a date, within the caller's scope."""
+    """An exemption from one assignment until a date, within the caller's scope, not the caller's own."""
     exemption = Exemption(valid_until=valid_until, reason=reason, comment=comment, granted_by_id=actor.id, assignment_id=0)
     return _grant(session, scope, actor, assignment_id, exemption, "exemption.grant", today)
 
@@ -189,8 +237,12 @@ class AlreadyGranted(ValueError):
     """The same extension (or exemption) to the same date was already granted for this assignment."""
 
 
-def _grant(session: Session, scope: Scope, actor: Actor, assignment_id: int, grant, action: str, today: date):
+def _grant(session: Session, scope: Scope, actor: Actor, assignment_id: int, grant, action: str, today: date,
+           max_days: int = MAX_EXTENSION_DAYS):
     assignment = _assignment_in_scope(session, scope, assignment_id)
+    _not_own(actor, assignment.official_id, "extension" if isinstance(grant, Extension) else "exemption")
+    if isinstance(grant, Extension) and grant.new_due_on > (latest := latest_extension(assignment, today, max_days)):
+        raise ExtensionTooLong(latest)
     # Lock the assignment (PostgreSQL; SQLite's write lock is already held), so a double click sent twice at
     # once finds the first grant rather than both passing the check below.
     session.exec(select(Assignment.id).where(Assignment.id == assignment.id).with_for_update()).first()
@@ -216,6 +268,7 @@ def add_posting(
     start_on: date, end_on: date | None, today: date,
 ) -> Posting:
     official = official_in_scope(session, scope, official_id)
+    _not_own(actor, official.id, "posting")
     posting = Posting(official_id=official.id, country_code=country_code, post=post, start_on=start_on, end_on=end_on)
     session.add(posting)
     session.flush()
@@ -229,6 +282,7 @@ def end_posting(session: Session, scope: Scope, actor: Actor, posting_id: int, *
     if posting is None:
         raise NotInScope(posting_id)
     official_in_scope(session, scope, posting.official_id)
+    _not_own(actor, posting.official_id, "posting")
     if end_on < posting.start_on:
         end_on = posting.start_on  # a posting that never started ends on its first day
     before = posting.model_dump()
