@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     import_hold_dir: Path | None = Field(
         None, description="Folder for checked import files (default: a folder per database in the temp directory)"
     )
+    max_extension_days: int = Field(
+        90, ge=1, le=3650,
+        description="An extension may set a new due date at most this many days after the due date it extends",
+    )
     contact_team: str = Field(
         "the Atrocity Prevention Team", description="Who answers questions about the service (help, accessibility)"
     )
