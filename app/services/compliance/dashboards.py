@@ -108,10 +108,11 @@ class FilterOptions:
 
 def filter_options(session: Session, scope: Scope, department_id: int | None = None,
                    unit_path: str | None = None) -> FilterOptions:
+    """Every option from the scope: a department or unit id in the URL outside it lists nothing of it."""
     departments = session.execute(select(Department.id, Department.name).order_by(Department.name)).all()
     units = []
     if department_id is not None or unit_path:
-        query = select(Unit.id, Unit.full_name).order_by(Unit.full_name)
+        query = select(Unit.id, Unit.full_name).where(scope.units()).order_by(Unit.full_name)
         if department_id is not None:
             query = query.where(Unit.department_id == department_id)
         if unit_path:

@@ -18,16 +18,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.models import Department, Unit
 from app.services.compliance import breakdowns, dashboards, officials
 from app.services.compliance import counts as compliance
 from app.services.compliance.breakdowns import UnitBreakdown, UnitRef
 from app.services.compliance.counts import Counts
 from app.services.compliance.dashboards import DashboardQuery, NotInScope
+from app.services.organisation import lookups
 from app.services.organisation.scope import Scope
 
 BATCH = 2000
@@ -107,17 +106,18 @@ def _describe(session: Session, scope: Scope, view: str, query: DashboardQuery,
     words = [scope.label or "Your scope"]
     department_id = filters.department_id if filters.department_id is not None else scope.department_id
     code = None
-    if department_id is not None:
-        code = session.execute(select(Department.code).where(Department.id == department_id)).scalar()
+    if department_id is not None:  # named only within the scope: another department's id names nothing
+        department = lookups.department_in_scope(session, scope, department_id)
+        code = department.code if department else None
         if filters.department_id is not None:
-            words.append(f"department {code or filters.department_id}")
+            words.append(f"department {code}" if code else f"department {filters.department_id} (not found)")
     parts = [slug(code) if code else "all-departments" if scope.everything else slug(scope.label or "team")]
     if view not in ("central", "department"):
         parts.append(view)
     if query.unit_id is not None:
-        name = session.execute(select(Unit.full_name).where(Unit.id == query.unit_id)).scalar()
-        words.append(f"unit {name or query.unit_id}")
-        parts.append(slug(name.rsplit(" / ", 1)[-1]) if name else str(query.unit_id))
+        unit = lookups.unit_in_scope(session, scope, query.unit_id)
+        words.append(f"unit {unit.full_name}" if unit else f"unit {query.unit_id} (not found)")
+        parts.append(slug(unit.name) if unit else str(query.unit_id))
     if filters.country_code:
         words.append(f"country {filters.country_code}")
         parts.append(slug(filters.country_code))
@@ -170,9 +170,8 @@ def table(session: Session, export: Export, team: Scope | None = None) -> Iterat
         yield from _unit_rows(view.units, view.total)
     elif export.view == "units":
         parent = None
-        if query.unit_id is not None:
-            found = session.execute(select(Unit.id, Unit.name, Unit.full_name, Unit.path).where(Unit.id == query.unit_id)).first()
-            parent = UnitRef(*found) if found else None
+        if (found := lookups.unit_in_scope(session, scope, query.unit_id)) is not None:
+            parent = UnitRef(found.id, found.name, found.full_name, found.path)
         breakdown = breakdowns.by_unit(session, scope, on, filters, filters.department_id, parent)
         yield from _unit_rows(breakdown, compliance.total(session, scope, on, filters))
     elif export.view == "countries":

@@ -46,6 +46,24 @@ def units_in_scope(session: Session, scope: Scope) -> list[UnitGroup]:
     return list(groups.values())
 
 
+def unit_in_scope(session: Session, scope: Scope, unit_id: int | None) -> Unit | None:
+    """The unit, if the scope reaches it; None for an id that names no unit and for one outside the scope alike,
+    so nothing outside the scope is ever named (in a label, an option or a file name)."""
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    return unit if unit is not None and scope.reaches_unit(unit) else None
+
+
+def department_in_scope(session: Session, scope: Scope, department_id: int | None) -> Department | None:
+    """The department, if the scope reaches it (a manager's: the department of their own unit); else None."""
+    department = session.get(Department, department_id) if department_id is not None else None
+    if department is None or scope.everything or scope.department_id == department.id:
+        return department
+    if scope.department_id is None and scope.unit_path:
+        root = session.exec(select(Unit.department_id).where(Unit.path == scope.unit_path)).first()
+        return department if root == department.id else None
+    return None
+
+
 def requirements(session: Session) -> list[Requirement]:
     """Active requirements first, then by name."""
     return list(session.exec(select(Requirement).order_by(Requirement.active.desc(), Requirement.name)))

@@ -13,7 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from app.models import Official, Role
+from app.models import Official, Role, Unit
 
 
 class under_path(ColumnElement):
@@ -66,6 +66,23 @@ class Scope:
         if self.unit_path:
             return path_under(Official.unit_path, self.unit_path)
         return false()
+
+    def units(self) -> ColumnElement[bool]:
+        """A WHERE clause on Unit: the units this scope reaches (a department's, or a manager's subtree)."""
+        if self.everything:
+            return true()
+        if self.department_id is not None:
+            return Unit.department_id == self.department_id
+        if self.unit_path:
+            return path_under(Unit.path, self.unit_path)
+        return false()
+
+    def reaches_unit(self, unit: Unit) -> bool:
+        if self.everything:
+            return True
+        if self.department_id is not None:
+            return unit.department_id == self.department_id
+        return bool(self.unit_path) and unit.path.startswith(self.unit_path)
 
     def allows(self, official: Official) -> bool:
         if self.everything:
