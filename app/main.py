@@ -20,6 +20,7 @@ from app.db import RETRY_AFTER, is_busy, make_engine
 from app.web import admin, auth, author, dashboards, imports, learn, manage, pages
 from app.web import api_tokens as api_tokens_web
 from app.web import exports as exports_web
+from app.web import sso as sso_web
 from app.web.deps import CsrfFailed, Forbidden, SignInRequired
 from app.web.security import SecurityHeadersMiddleware, content_security_policy
 from app.web.templating import render, template_script_hash, wants_fragment
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
               name="static-autocomplete")
 
     app.include_router(auth.router)
+    app.include_router(sso_web.router)
     app.include_router(learn.router)
     app.include_router(author.router)
     app.include_router(admin.router)

@@ -76,6 +76,10 @@ ACTIONS: dict[str, str] = {
     "requirement.create": "Requirement created",
     "requirement.update": "Requirement changed",
     "risk.assess": "Country risk assessment recorded",
+    "session.expire": "Session expired",
+    "sign-in.failure": "Sign-in refused",
+    "sign-in.success": "Signed in",
+    "sign-out": "Signed out",
     "unit.create": "Unit created",
 }
 # Fields a person would call by another name; the rest read as their names in words ("due_days" → "Due days").
@@ -219,6 +223,14 @@ def _summary(event: AuditEvent, before: dict, after: dict, names: Names) -> str:
         if not name and event.entity_id.isdigit():
             name = names.officials.get(int(event.entity_id), "")
         return f"{ACTIONS.get(action, 'Official changed')}: {name}"
+    if action.startswith(("sign-in.", "sign-out", "session.")):
+        who = person or values.get("email") or values.get("name") or "someone"
+        how = f" by {values['method']}" if values.get("method") else ""
+        if action == "sign-in.failure":
+            return f"Sign-in refused for {who}{how}: {values.get('reason', '')}"
+        if action == "session.expire":
+            return f"{who}'s session ended after its time limit"
+        return f"{who} {'signed out' if action == 'sign-out' else 'signed in'}{how}"
     if action == "unit.create":
         return f"Unit created: {values.get('full_name') or values.get('name', '')}"
     return f"{ACTIONS.get(action) or action.replace('.', ' ').replace('-', ' ').capitalize()}: {event.entity} {event.entity_id}"

@@ -20,7 +20,7 @@ from app.content.live import LiveLibrary
 from app.content.model import Library
 from app.db import session_scope, write_if_free
 from app.models import Official, Role
-from app.services.accounts.sessions import SignedIn, record_seen, resolve_session, seen_due
+from app.services.accounts.sessions import SignedIn, check_session, end_expired_session, record_seen, seen_due
 from app.services.organisation.scope import Scope, scope_for
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -109,15 +109,19 @@ def anonymous_csrf_token(request: Request, settings: Settings) -> str:
 
 def signed_in(request: Request, settings: SettingsDep) -> SignedIn | None:
     """Who is signed in (or None); also sets the CSRF token every template puts in its forms.
-    Its own short transactions: a read, and at most once a minute a one-row write of the last-seen time."""
+    Its own short transactions: a read, and at most once a minute a one-row write of the last-seen time;
+    a session found past its timeouts is ended and its expiry audited, once."""
     engine = request.app.state.engine
     with session_scope(engine, write=False) as session:
-        found = resolve_session(
+        checked = check_session(
             session,
             request.cookies.get(SESSION_COOKIE),
             idle=timedelta(minutes=settings.session_idle_minutes),
             absolute=timedelta(hours=settings.session_absolute_hours),
         )
+    found = checked.found
+    if checked.expired is not None:
+        write_if_free(engine, lambda session: end_expired_session(session, checked.expired))
     if found is not None and seen_due(found):
         write_if_free(engine, lambda session: record_seen(session, found.user_session.id))
     request.state.signed_in = Viewer(found.official.full_name, found.official.role_set) if found else None

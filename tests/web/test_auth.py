@@ -37,7 +37,7 @@ def test_wrong_password_shows_an_error_summary(client, session):
 
 def test_empty_fields_are_each_reported(client):
     token = client.csrf_token()
-    response = client.post("/sign-in", data={"email": "", "password": "", "csrf_token": token})
+    response = client.post("/sign-in", data={"email": "", "password": "", "step": "password", "csrf_token": token})
     assert response.status_code == 422
     links = [a["href"] for a in check_page(response.text).select(".govuk-error-summary a")]
     assert links == ["#email", "#password"]

@@ -14,7 +14,7 @@ from app.web.deps import central_admin, current_official, get_db, manager_scope,
 from tests.conftest import HtmlClient, check_page, hidden_fields, place
 from tests.factories import PASSWORD, make_official, make_requirement
 
-PUBLIC = {"/sign-in", "/sign-out", "/accessibility", "/help", "/privacy", "/cookies", "/healthz"}  # signing out needs no session
+PUBLIC = {"/sign-in", "/sign-in/password", "/sign-in/sso/{provider}/callback", "/sign-out", "/accessibility", "/help", "/privacy", "/cookies", "/healthz"}  # signing out needs no session
 
 
 def _calls(dependant) -> set:
@@ -169,6 +169,8 @@ ROLE_MATRIX = """
 route                                                      learner        manager              dept_admin                   central              author
 /                                                          →/training     →/training           →/training                   →/training           →/training
 /sign-in                                                   →/training     →/training           →/training                   →/training           →/training
+/sign-in/password                                          →/training     →/training           →/training                   →/training           →/training
+/sign-in/sso/nowhere/callback                              404            404                  404                          404                  404
 /training                                                  200            200                  200                          200                  200
 /accessibility                                             200            200                  200                          200                  200
 /help                                                      200            200                  200                          200                  200

@@ -82,8 +82,12 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(session: Session, official: Official, user_agent: str = "") -> str:
-    """Open a session for `official`; returns the token for the cookie (only its hash is stored)."""
+def start_session(
+    session: Session, official: Official, user_agent: str = "", *, sso_provider: str | None = None,
+    id_token: str | None = None,
+) -> str:
+    """Open a session for `official`; returns the token for the cookie (only its hash is stored). A single
+    sign-on session keeps its provider and ID token, for the provider's sign-out."""
     token = secrets.token_urlsafe(32)
     session.add(
         UserSession(
@@ -91,6 +95,8 @@ def start_session(session: Session, official: Official, user_agent: str = "") ->
             official_id=official.id,
             csrf_token=secrets.token_urlsafe(32),
             user_agent=user_agent[:300],
+            sso_provider=sso_provider,
+            id_token=id_token,
         )
     )
     session.flush()
@@ -103,23 +109,52 @@ class SignedIn:
     user_session: UserSession
 
 
-def resolve_session(
+@dataclass(frozen=True)
+class SessionCheck:
+    """What a cookie's token finds: a live session, or one that has just run past its timeouts (to be
+    ended and audited once), or neither."""
+
+    found: SignedIn | None = None
+    expired: UserSession | None = None
+
+
+def check_session(
     session: Session, token: str | None, *, idle: timedelta, absolute: timedelta, now: datetime | None = None
-) -> SignedIn | None:
-    """The signed-in official for a cookie token, or None when missing, revoked, idle or too old.
-    Reads only: a session past its timeouts stays refused by its own timestamps."""
+) -> SessionCheck:
+    """Reads only: a session past its timeouts stays refused by its own timestamps."""
     if not token:
-        return None
+        return SessionCheck()
     now = now or utcnow()
     user_session = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
     if user_session is None or user_session.revoked_at is not None:
-        return None
+        return SessionCheck()
     if now - user_session.last_seen_at > idle or now - user_session.created_at > absolute:
-        return None
+        return SessionCheck(expired=user_session)
     official = session.get(Official, user_session.official_id)
     if official is None or not official.active:
-        return None
-    return SignedIn(official=official, user_session=user_session)
+        return SessionCheck()
+    return SessionCheck(found=SignedIn(official=official, user_session=user_session))
+
+
+def resolve_session(
+    session: Session, token: str | None, *, idle: timedelta, absolute: timedelta, now: datetime | None = None
+) -> SignedIn | None:
+    """The signed-in official for a cookie token, or None when missing, revoked, idle or too old."""
+    return check_session(session, token, idle=idle, absolute=absolute, now=now).found
+
+
+def end_expired_session(session: Session, user_session: UserSession, now: datetime | None = None) -> bool:
+    """Mark a timed-out session ended (once, whichever process sees it first) and audit it. Whether this
+    call was the one that ended it."""
+    from app.services.accounts.sign_in_events import record_session_expired
+
+    now = now or utcnow()
+    ended = session.execute(
+        update(UserSession).where(UserSession.id == user_session.id, UserSession.revoked_at.is_(None)).values(revoked_at=now)
+    ).rowcount
+    if ended:
+        record_session_expired(session, user_session)
+    return bool(ended)
 
 
 def seen_due(found: SignedIn, now: datetime | None = None) -> bool:
@@ -137,10 +172,13 @@ def record_seen(session: Session, user_session_id: int, now: datetime | None = N
     )
 
 
-def revoke_session(session: Session, token: str | None) -> None:
+def revoke_session(session: Session, token: str | None) -> UserSession | None:
+    """End the session with this cookie token; the session ended (None when there was none in force)."""
     if not token:
-        return
+        return None
     user_session = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
     if user_session is not None and user_session.revoked_at is None:
         user_session.revoked_at = utcnow()
         session.add(user_session)
+        return user_session
+    return None
