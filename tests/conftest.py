@@ -4,6 +4,7 @@ APTRAIN_TEST_DATABASE_URL is set), the app, and an HTML-aware test client."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -208,7 +209,13 @@ def check_page(html: str, *, fragment: bool = False) -> BeautifulSoup:
     ids = Counter(tag["id"] for tag in page.find_all(id=True))
     duplicates = [i for i, n in ids.items() if n > 1]
     assert not duplicates, f"duplicate ids: {duplicates}"
+    leaked = LEAKED_MARKUP.search(page.get_text(" "))
+    assert not leaked, f"markup shown as text: {leaked.group(0)!r}"
     return page
+
+
+# An attribute written where text belongs (a caption pasted into an attribute, a broken quote): shown as text.
+LEAKED_MARKUP = re.compile(r"\b(tabindex|class|aria-[a-z]+|href|role)=\"|</(span|div|p|a)>")
 
 
 # --- A small organisation, shared by the tests that need departments, units and officials ---------------------
