@@ -4,6 +4,7 @@ from app.models.accounts import Official, OfficialIdentity, Role, SignInThrottle
 from app.models.compliance import Assignment, AuditEvent, DueRule, Exemption, Extension, Requirement
 from app.models.learning import Attempt, AttemptEvent, AttemptState, Completion, EventKind, ModuleVersion
 from app.models.organisation import Country, CountryRiskAssessment, Department, Posting, Unit
+from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.reporting import ApiToken, ComplianceSnapshot
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "ModuleVersion",
     "Official",
     "OfficialIdentity",
+    "OutboxMessage",
+    "OutboxStatus",
     "Posting",
     "Requirement",
     "Role",
