@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -89,8 +90,18 @@ class AttemptEvent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
+# Crockford's base32 (no I, L, O or U: nothing to misread on paper). 20 characters = 100 random bits.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 20
+
+
+def new_verification_code() -> str:
+    """A certificate's verification code: random and unguessable (100 bits), stored without hyphens."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
 class Completion(SQLModel, table=True):
-    """A passed attempt: the record that counts for compliance."""
+    """A passed attempt: the record that counts for compliance, and its certificate's verification code."""
 
     id: int | None = Field(default=None, primary_key=True)
     official_id: int = Field(foreign_key="official.id", index=True)
@@ -101,3 +112,9 @@ class Completion(SQLModel, table=True):
     score: int
     percent: int
     completed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    # Given to every new row (ORM and bulk inserts alike, by the column default); nullable in the schema only
+    # because SQLite cannot add a NOT NULL column without rebuilding the table (migration 0010 fills old rows).
+    verification_code: str | None = Field(
+        default_factory=new_verification_code,
+        sa_column=Column(String(CODE_LENGTH), nullable=True, unique=True, index=True, default=new_verification_code),
+    )
