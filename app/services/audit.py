@@ -65,8 +65,11 @@ def record(
 ACTIONS: dict[str, str] = {
     "api-token.create": "API token created",
     "api-token.revoke": "API token revoked",
+    "api-token.use": "API token used",
+    "compliance.export": "Compliance data exported",
     "exemption.grant": "Exemption granted",
     "extension.grant": "Extension granted",
+    "item-analysis.export": "Item analysis downloaded",
     "official.create": "Official added",
     "official.leave": "Official marked as left",
     "official.update": "Official's details changed",
@@ -216,8 +219,14 @@ def _summary(event: AuditEvent, before: dict, after: dict, names: Names) -> str:
     if action == "risk.assess":
         listed = "lists it as at risk" if after.get("at_risk") else "no longer lists it as at risk"
         return f"{country or event.entity_id}: {after.get('source', 'a source')} {listed}"
+    if action == "compliance.export":
+        file_format, view = str(after.get("format", "")).upper(), str(after.get("view", "")).replace("-", " ")
+        return f"Exported {view} ({file_format}, {after.get('rows', 0)} rows): {after.get('scope', '')}"
+    if action == "item-analysis.export":
+        return f"Item analysis of {after.get('title') or event.entity_id} downloaded (CSV, {after.get('rows', 0)} rows)"
     if action.startswith("api-token."):
-        return f"API token {'revoked' if action.endswith('revoke') else 'created'}: {values.get('name', '')}"
+        verb = {"api-token.revoke": "revoked", "api-token.use": "used"}.get(action, "created")
+        return f"API token {verb}: {values.get('name', '')}"
     if action.startswith("official."):
         name = " ".join(part for part in (values.get("given_name"), values.get("family_name")) if part)
         if not name and event.entity_id.isdigit():

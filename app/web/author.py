@@ -8,13 +8,16 @@ from fastapi.responses import Response
 
 from app.content.model import Library, Module, Scene
 from app.models import Official, Role
+from app.services.audit import Actor
 from app.services.authoring import modules as authoring
 from app.services.authoring.coverage import coverage_matrix
 from app.services.authoring.scene_map import layout
 from app.services.learning import item_analysis
 from app.services.learning.item_analysis_csv import analysis_csv as analysis_csv_text
+from app.services.learning.item_analysis_csv import record_download
 from app.web import forms
-from app.web.deps import CurrentOfficial, Forbidden, LibraryDep, SessionDep
+from app.web.deps import CurrentOfficial, Forbidden, LibraryDep, SessionDep, TransactionsDep
+from app.web.downloads import attachment
 from app.web.templating import render
 
 AUTHORING_ROLES = (Role.AUTHOR, Role.CENTRAL_ADMIN)
@@ -133,10 +136,14 @@ def analysis(request: Request, module_id: str, session: SessionDep, library: Lib
 
 
 @router.get("/modules/{module_id}/analysis/csv")
-def analysis_csv(request: Request, module_id: str, session: SessionDep, library: LibraryDep) -> Response:
+def analysis_csv(request: Request, module_id: str, session: SessionDep, library: LibraryDep, official: CurrentOfficial,
+                 transactions: TransactionsDep) -> Response:
     module, known, filters, errors, _given = _analysis(request, module_id, session, library)
     if errors:
         return analysis(request, module_id, session, library)
-    body = analysis_csv_text(item_analysis.analyse(session, module, filters))
-    headers = {"Content-Disposition": f'attachment; filename="analysis-{module.id}.csv"'}
+    found = item_analysis.analyse(session, module, filters)
+    body, filename = analysis_csv_text(found), f"analysis-{module.id}.csv"
+    with transactions.write() as writer:  # recorded before it is sent (its own write: a GET only reads)
+        record_download(writer, Actor(official.id, official.full_name), found, filters, filename, body)
+    headers = attachment(filename)
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)

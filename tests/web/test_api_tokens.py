@@ -46,7 +46,7 @@ def test_central_admin_creates_a_token_sees_it_once_and_revokes_it(client, sessi
     assert stored.revoked_at is not None
     assert client.get("/api/v1/compliance/summary", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.entity == "api_token"))]
-    assert actions == ["api-token.create", "api-token.revoke"]
+    assert actions == ["api-token.create", "api-token.use", "api-token.revoke"]  # use: at most once a minute
 
 
 def test_unit_and_all_department_scopes_and_form_errors(client, session, org):

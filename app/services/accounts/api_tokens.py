@@ -86,13 +86,20 @@ def use_due(token: ApiToken, now: datetime | None = None) -> bool:
 
 
 def record_use(session: Session, token_id: int, now: datetime | None = None) -> None:
-    """Note when a token was last used: one short UPDATE, a no-op if another request just did it."""
+    """Note when a token was last used: one short UPDATE, a no-op if another request just did it. The request
+    that wins that UPDATE also writes an "api-token.use" audit event, so the log has a token's use at most once a
+    minute (the first request of each minute it is used), never one row per API request. Like last_used_at, it
+    is skipped when the database is busy (`write_if_free`); the next request writes it."""
     now = now or utcnow()
-    session.execute(
+    touched = session.execute(
         update(ApiToken)
         .where(ApiToken.id == token_id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_EVERY))
         .values(last_used_at=now)
     )
+    if touched.rowcount == 1:
+        token = session.get(ApiToken, token_id)
+        record(session, Actor(None, f"API token {token.name} ({token.prefix}…)"), "api-token.use", "api_token",
+               token_id, after={"name": token.name, "prefix": token.prefix, "used_at": now})
 
 
 def revoke(session: Session, actor: Actor, token_id: int) -> ApiToken | None:

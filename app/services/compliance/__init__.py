@@ -2,5 +2,6 @@
 (dashboards), their tables (breakdowns), the officials behind a figure (officials), group names (groups),
 snapshots and the trend, exports, and the API's paging (paging).
 
-May import: app.models, app.clock, app.services.organisation (scope, assignments, countries).
+May import: app.models, app.clock, app.services.organisation (scope, assignments, countries, lookups),
+app.services.audit (an export is recorded), app.services.spreadsheet (cells safe for spreadsheets).
 """

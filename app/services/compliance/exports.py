@@ -7,7 +7,6 @@ holds more than one batch of rows in memory.
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import re
@@ -21,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.services.audit import Actor, record
 from app.services.compliance import breakdowns, dashboards, officials
 from app.services.compliance import counts as compliance
 from app.services.compliance.breakdowns import UnitBreakdown, UnitRef
@@ -28,6 +28,7 @@ from app.services.compliance.counts import Counts
 from app.services.compliance.dashboards import DashboardQuery, NotInScope
 from app.services.organisation import lookups
 from app.services.organisation.scope import Scope
+from app.services.spreadsheet import SafeCsvWriter, neutralise
 
 BATCH = 2000
 VIEWS = ("central", "department", "team", "officials", "units", "countries", "modules")
@@ -38,14 +39,6 @@ COUNT_HEADERS = ["Assignments", "Compliant", "Compliance %", "Overdue", "Not yet
 OFFICIAL_HEADERS = ["Official", "Department", "Unit", "Module", "Status", "Due date", "Completed on", "Expires on",
                     "Exempt until", "Expiring soon", "Reason", "Requirement", "Email", "Official id"]
 CONTEXT_HEADERS = ["As at", "Scope"]  # the CSV's last two columns, on every row: a CSV has no second sheet
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """A cell a spreadsheet will not run as a formula: text starting with = + - @ tab or CR gets a leading '."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        return "'" + value
-    return value
 
 
 def count_cells(counts: Counts) -> list:
@@ -187,6 +180,25 @@ def table(session: Session, export: Export, team: Scope | None = None) -> Iterat
         yield ["Total", "", *count_cells(compliance.total(session, scope, on, filters)), ""]
 
 
+def row_count(session: Session, export: Export, team: Scope | None = None) -> int:
+    """How many rows (below the header) the export holds, counted as it begins."""
+    if export.view == "officials":
+        return officials.count_rows(session, export.scope, export.on, export.query.status, export.query.filters)
+    return sum(1 for _row in table(session, export, team)) - 1
+
+
+def record_export(session: Session, actor: Actor, export: Export, file_format: str, rows: int) -> None:
+    """An audit event for an export (it carries names and emails): who, which view, scope and filters, the as-at
+    date, the format, the file name and how many rows. Written before the file is sent, so none goes unrecorded."""
+    query, filters = export.query, export.query.filters
+    given = {"department": filters.department_id, "unit": query.unit_id, "country": filters.country_code,
+             "module": filters.module_id, "status": query.status if export.view == "officials" else None,
+             "sort": query.sort if export.view == "officials" else None}
+    record(session, actor, "compliance.export", "export", export.view, after={
+        "view": export.view, "format": file_format, "rows": rows, "on": export.on, "scope": export.scope_label,
+        "filters": {k: v for k, v in given.items() if v is not None}, "file": export.filename(file_format)})
+
+
 def check(session: Session, export: Export, team: Scope | None = None) -> None:
     """Raise NotInScope now (before a streamed response starts) if the view cannot be built for this scope."""
     if export.view in ("department", "team"):
@@ -204,11 +216,11 @@ def csv_chunks(engine: Engine, export: Export, team: Scope | None = None) -> Ite
     """A CSV file in pieces: the header row first (nothing above it), each row ending with the as-at date and the
     scope in words, BATCH rows a piece. It opens its own session: the request's is closed before the body is sent."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeCsvWriter(buffer, lineterminator="\r\n")  # every cell, header included, neutralised
     context = [export.on.isoformat(), export.scope_label]
     with Session(engine) as session:
         for n, row in enumerate(table(session, export, team), start=1):
-            writer.writerow([neutralise(cell) for cell in (*row, *(CONTEXT_HEADERS if n == 1 else context))])
+            writer.writerow([*row, *(CONTEXT_HEADERS if n == 1 else context)])
             if n % BATCH == 0:
                 yield _drain(buffer)
     yield _drain(buffer)
@@ -240,7 +252,7 @@ def xlsx_file(engine: Engine, export: Export, team: Scope | None = None) -> temp
             sheet.column_dimensions[get_column_letter(index)].width = min(max(widest, 8), 60)
         bold = []
         for name in header:
-            cell = WriteOnlyCell(sheet, value=name)
+            cell = WriteOnlyCell(sheet, value=neutralise(name))
             cell.font = Font(bold=True)
             bold.append(cell)
         sheet.append(bold)
@@ -250,7 +262,7 @@ def xlsx_file(engine: Engine, export: Export, team: Scope | None = None) -> temp
     about.column_dimensions["A"].width = 20
     about.column_dimensions["B"].width = 100
     for term, meaning in export.about():
-        about.append([term, neutralise(meaning)])
+        about.append([neutralise(term), neutralise(meaning)])
     spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     workbook.save(spooled)
     spooled.seek(0)

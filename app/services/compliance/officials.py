@@ -91,6 +91,12 @@ def official_list(session: Session, scope: Scope, on: date, status: str = "assig
     return OfficialList(rows, count, page, pages, per_page)
 
 
+def count_rows(session: Session, scope: Scope, on: date, status: str = "assigned", filters: Filters = Filters()) -> int:
+    """How many rows `iter_official_rows` gives for these filters (an export's row count, for its audit event)."""
+    query = _official_rows_query(session, scope, on, status, filters, "name").order_by(None)
+    return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+
+
 def iter_official_rows(session: Session, scope: Scope, on: date, status: str = "assigned",
                        filters: Filters = Filters(), sort: str = "name", batch: int = 2000) -> Iterator[OfficialRow]:
     """Every row of the list, streamed from the database in batches (for exports)."""

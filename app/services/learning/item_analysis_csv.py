@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
-from app.services.learning.item_analysis import SUPPRESSED, ItemAnalysis
+from sqlmodel import Session
+
+from app.services.audit import Actor, record
+from app.services.learning.item_analysis import SUPPRESSED, AnalysisFilters, ItemAnalysis
+from app.services.spreadsheet import SafeCsvWriter, neutralise
 
 HEADER = ("section", "subject", "item", "count", "percent", "note")
 
 
 def _cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A CSV cell as text that a spreadsheet will not run as a formula."""
+    return str(neutralise("" if value is None else str(value)))
 
 
 def percent_text(share: float | None, digits: int = 1) -> str:
@@ -36,7 +38,7 @@ def _note(value: object) -> str:
 
 def analysis_csv(analysis: ItemAnalysis) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)  # neutralises every cell again: nothing reaches the file without it
     rows: list[tuple] = [HEADER]
     o, title = analysis.overview, analysis.module.title
     rows += [
@@ -74,3 +76,13 @@ def analysis_csv(analysis: ItemAnalysis) -> str:
     for row in rows:
         writer.writerow([_cell(v) for v in row])
     return out.getvalue()
+
+
+def record_download(session: Session, actor: Actor, analysis: ItemAnalysis, filters: AnalysisFilters, filename: str,
+                    text: str) -> None:
+    """An audit event for the item analysis CSV: who, which module and filters, how many rows (aggregates only)."""
+    given = {"version": filters.version, "from": filters.date_from and filters.date_from.isoformat(),
+             "to": filters.date_to and filters.date_to.isoformat()}
+    record(session, actor, "item-analysis.export", "module", analysis.module.id, after={
+        "module": analysis.module.id, "title": analysis.module.title, "format": "csv", "file": filename,
+        "rows": max(0, len(text.splitlines()) - 1), "filters": {k: v for k, v in given.items() if v is not None}})
