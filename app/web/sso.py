@@ -156,10 +156,18 @@ def _callback(
     if wait:
         return throttled(request, settings, wait)
 
-    def refuse(reason: str, email: str = "") -> Response:
+    def refuse(reason: str, email: str | None = None) -> Response:
         with transactions.write() as session:
             throttle.record_failure(session, throttle.keys_for(email or None, address), rules)
-            record_sign_in_failure(session, reason=reason, email=email, address=address, sso_provider=provider.key)
+            record_sign_in_failure(session, reason=reason, email=email or "", address=address, sso_provider=provider.key)
+        if email is not None:  # a sound token, but its email cannot be used
+            return problem(
+                request, settings, 403, "We could not confirm your email address",
+                [f"{provider.display_name} did not confirm a work email address that this service can use"
+                 + (f" (it gave {email})." if email else "."),
+                 f"Contact {settings.contact_team} or your department's IT service desk."],
+                contact=True,
+            )
         return problem(
             request, settings, 400, "Sign-in did not work",
             ["You have not been signed in. This can happen when a sign-in page was left open too long, was used "
@@ -185,7 +193,7 @@ def _callback(
     except oidc.ProviderUnavailable:
         return provider_unavailable(request, settings, provider)
     except oidc.SignInRejected as rejected:
-        return refuse(rejected.reason)
+        return refuse(rejected.reason, rejected.email)
 
     with transactions.read() as session:
         wait = throttle.locked_for(session, throttle.keys_for(email, address))

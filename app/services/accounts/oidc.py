@@ -36,11 +36,13 @@ class ProviderUnavailable(Exception):
 
 
 class SignInRejected(Exception):
-    """The provider's answer is not a sign-in this service can accept. `reason` is for the audit log."""
+    """The provider's answer is not a sign-in this service can accept. `reason` is for the audit log; `email`
+    is set when the token was sound but its email cannot be accepted (not verified, another domain)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, email: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.email = email
 
 
 @dataclass(frozen=True)
@@ -238,12 +240,12 @@ def verified_email(provider: OidcProvider, claims: dict) -> str:
         email = claims.get("preferred_username") or claims.get("upn")
         verified = isinstance(email, str) and "@" in email
     if not isinstance(email, str) or not email.strip():
-        raise SignInRejected("no email in the ID token")
-    if not verified:
-        raise SignInRejected("email not verified by the provider")
+        raise SignInRejected("no email in the ID token", email="")
     email = email.strip().lower()
+    if not verified:
+        raise SignInRejected("email not verified by the provider", email=email)
     if email.rpartition("@")[2] not in provider.domains:
-        raise SignInRejected("email outside the provider's domains")
+        raise SignInRejected("email outside the provider's domains", email=email)
     return email
 
 
