@@ -22,16 +22,22 @@ Authenticate with `Authorization: Bearer apt_…`: central admins issue tokens a
 limited to all departments, one department or one unit subtree. Every answer is limited to the token's
 scope whatever filters are given. The figures are those of the dashboards and the CSV exports.
 
-Errors are JSON `{"detail": …}` with status 400 (bad cursor), 401 (no, unknown or revoked token),
+Tokens expire (12 months after they are issued unless the admin chose less). Every answer carries
+`API-Token-Expires` (RFC 3339, UTC); in the token's last 30 days it also carries `API-Token-Warning`, a
+sentence saying when it ends: alert on it and ask a central admin for a replacement. `next` links are built
+on the service's configured address (APTRAIN_BASE_URL), never on the Host header sent.
+
+Errors are JSON `{"detail": …}` with status 400 (bad cursor), 401 (no, unknown, revoked or expired token),
 403 (a filter outside the token's scope), 404 (unknown department, unit or country) or 422 (invalid
 parameters). Only this schema is served: the interactive documentation pages need scripts from a CDN,
 which this service's Content-Security-Policy blocks."""
 
 
-def create_api(engine: Engine) -> FastAPI:
+def create_api(engine: Engine, base_url: str | None = None) -> FastAPI:
     api = FastAPI(title="Atrocity Prevention Training API", version="1", description=DESCRIPTION,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     api.state.engine = engine
+    api.state.base_url = base_url  # links it gives (`next`) are built on this, not on the request's Host
     api.include_router(routes.router)
 
     @api.exception_handler(DBAPIError)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -22,8 +22,11 @@ from app.services.compliance.counts import Filters
 from app.services.compliance.groups import group_labels
 from app.services.organisation.scope import Scope
 from app.web.deps import get_db
+from app.web.params import MAX_ID, QueryId
 
 MAX_LIMIT = 500
+EXPIRES_HEADER = "API-Token-Expires"  # on every answer: when the token stops working (RFC 3339, UTC)
+WARNING_HEADER = "API-Token-Warning"  # only in its last 30 days: a sentence for the system's logs or alerts
 ERRORS = {status: {"model": Problem} for status in (400, 401, 403, 404, 422)}
 bearer = HTTPBearer(auto_error=False, description="An API token issued by a central admin: apt_…")
 router = APIRouter(responses=ERRORS)
@@ -32,8 +35,10 @@ router = APIRouter(responses=ERRORS)
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def token_scope(request: Request, session: DbDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Scope:
-    """The scope of the bearer token; cookies are never looked at, so a browser session cannot call the API."""
+def token_scope(request: Request, response: Response, session: DbDep,
+                credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Scope:
+    """The scope of the bearer token; cookies are never looked at, so a browser session cannot call the API.
+    Every answer says when the token expires (EXPIRES_HEADER), and warns in its last 30 days (WARNING_HEADER)."""
     unauthorised = HTTPException(401, "A valid API token is required: Authorization: Bearer apt_…",
                                  headers={"WWW-Authenticate": "Bearer"})
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -41,6 +46,13 @@ def token_scope(request: Request, session: DbDep, credentials: Annotated[HTTPAut
     token = api_tokens.authenticate(session, credentials.credentials.strip())
     if token is None:
         raise unauthorised
+    ends = f"{token.expires_at.day} {token.expires_at:%B %Y}"
+    if api_tokens.is_expired(token):
+        raise HTTPException(401, f"This API token expired on {ends}: ask a central admin for a new one",
+                            headers={"WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"'})
+    response.headers[EXPIRES_HEADER] = token.expires_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if api_tokens.expires_soon(token):
+        response.headers[WARNING_HEADER] = f"This API token expires on {ends}: ask a central admin for a new one"
     if api_tokens.use_due(token):
         # Its own short write transaction, so the request's own stays read-only.
         write_if_free(request.app.state.engine, lambda writer: api_tokens.record_use(writer, token.id))
@@ -62,8 +74,8 @@ def _filters(session: Session, scope: Scope, department: int | None, unit: int |
 
 @router.get("/compliance/summary", response_model=Summary, summary="Compliance figures per group and in total")
 def summary(session: DbDep, scope: TokenScope, on: date | None = None,
-            by: Literal["department", "unit", "module", "country"] | None = None, department: int | None = None,
-            unit: int | None = None, country: str | None = None, module: str | None = None) -> Summary:
+            by: Literal["department", "unit", "module", "country"] | None = None, department: QueryId = None,
+            unit: QueryId = None, country: str | None = None, module: str | None = None) -> Summary:
     on = on or today()
     filters = _filters(session, scope, department, unit, country, module)
     groups = compliance.counts_by(session, scope, on, by, filters) if by else {}
@@ -80,11 +92,22 @@ def _cursor(value: str | None) -> int:
     try:
         decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         kind, _, number = decoded.partition(":")
-        if kind != "a" or not number.isdigit():
+        if kind != "a" or not (number.isascii() and number.isdigit()) or int(number) > MAX_ID:
             raise ValueError(decoded)
         return int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise HTTPException(400, "The page[cursor] parameter is not one this API gave") from None
+
+
+def _next_link(request: Request, cursor: str) -> str:
+    """This request's URL with the next cursor, on the configured base URL (APTRAIN_BASE_URL), never the Host header
+    a client sent; without one (development and test only) the request's own, whose host was checked."""
+    url = request.url.include_query_params(**{"page[cursor]": cursor})
+    base = request.app.state.base_url
+    if base:
+        scheme, _, netloc = base.partition("://")
+        url = url.replace(scheme=scheme, netloc=netloc)
+    return str(url)
 
 
 def _encode(assignment_id: int) -> str:
@@ -94,7 +117,7 @@ def _encode(assignment_id: int) -> str:
 @router.get("/assignments", response_model=AssignmentPage, summary="Officials' assignments and their status, a page at a time")
 def assignments(request: Request, session: DbDep, scope: TokenScope, on: date | None = None,
                 status: Literal["assigned", "exempt", "compliant", "overdue", "not-yet-due", "expiring-soon"] = "assigned",
-                department: int | None = None, unit: int | None = None, country: str | None = None,
+                department: QueryId = None, unit: QueryId = None, country: str | None = None,
                 module: str | None = None, cursor: Annotated[str | None, Query(alias="page[cursor]")] = None,
                 limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100) -> AssignmentPage:
     """Ordered by assignment id; follow `next` until it is null to read every row exactly once."""
@@ -104,6 +127,6 @@ def assignments(request: Request, session: DbDep, scope: TokenScope, on: date | 
     rows, more = paging.assignment_page(session, scope, on, filters, status, after, limit)
     following = None
     if more:
-        following = str(request.url.include_query_params(**{"page[cursor]": _encode(rows[-1].assignment_id)}))
+        following = _next_link(request, _encode(rows[-1].assignment_id))
     return AssignmentPage(as_at=on, scope=scope.label, data=[AssignmentOut(**asdict(row)) for row in rows],
                           next=following)

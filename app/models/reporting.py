@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
@@ -49,3 +49,6 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # After this the token is refused (401); set when it is made (APTRAIN_API_TOKEN_DAYS, or shorter).
+    expires_at: datetime = Field(default_factory=lambda: utcnow() + timedelta(days=365),
+                                 sa_column=Column(UTCDateTime(), nullable=False))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -20,12 +20,14 @@ from app.services.organisation.risk import (
     set_assessment,
 )
 from app.web import forms
-from app.web.deps import CentralAdmin, CsrfProtected, FormDep, SessionDep
+from app.web.deps import CentralAdmin, CsrfProtected, FormDep, SessionDep, central_admin
 from app.web.flash import flash
 from app.web.forms.audit import audit_filters
+from app.web.params import QueryId
 from app.web.templating import page_with_errors, render, url_path
 
-router = APIRouter(prefix="/admin")
+# Checked first, so a request from anyone else is refused before its body is read (app/web/limits.py).
+router = APIRouter(prefix="/admin", dependencies=[Depends(central_admin)])
 AUDIT_PAGE = 50
 
 
@@ -76,8 +78,8 @@ def _assessment_message(impact: AssessmentImpact, given: AssessmentInput) -> tup
 
 
 @router.get("/audit")
-def audit_log(request: Request, admin: CentralAdmin, session: SessionDep, before: int | None = None,
-              after: int | None = None) -> Response:
+def audit_log(request: Request, admin: CentralAdmin, session: SessionDep, before: QueryId = None,
+              after: QueryId = None) -> Response:
     parsed = audit_filters(request.query_params)
     context = {"values": parsed.values, "errors": parsed.errors, "actions": audit.ACTIONS, "page": None,
                "filtered": any(v for v in parsed.values.values())}

@@ -18,6 +18,7 @@ from app.services.compliance.trend import trend_chart
 from app.services.organisation.scope import Scope, team_scope
 from app.web import forms
 from app.web.deps import CurrentOfficial, LibraryDep, SessionDep, manager_scope
+from app.web.params import Id
 from app.web.templating import render
 
 router = APIRouter(prefix="/compliance")
@@ -69,7 +70,7 @@ def definitions(request: Request, official: CurrentOfficial) -> Response:
 
 
 @router.get("/departments/{department_id}")
-def department(request: Request, department_id: int, scope: ViewerScope, session: SessionDep,
+def department(request: Request, department_id: Id, scope: ViewerScope, session: SessionDep,
                library: LibraryDep) -> Response:
     query, errors = _query(request, session)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -19,13 +19,20 @@ from app.services.organisation.held_imports import Held, HeldImports, HoldError,
 from app.services.organisation.risk_import import import_risk
 from app.services.organisation.roster import import_roster
 from app.web import forms
-from app.web.deps import CentralAdmin, CsrfProtected, FormDep, SessionDep, TransactionsDep
+from app.web.deps import CentralAdmin, CsrfProtected, FormDep, SessionDep, TransactionsDep, central_admin
 from app.web.templating import page_with_errors, render
 
-router = APIRouter(prefix="/admin/imports")
-MAX_UPLOAD = 50 * 1024 * 1024  # 50 MB: a whole-civil-service roster is about 20 MB
+# Checked first, so a request from anyone else is refused before its body is read (app/web/limits.py).
+router = APIRouter(prefix="/admin/imports", dependencies=[Depends(central_admin)])
+# The two upload forms: their bodies may be APTRAIN_MAX_UPLOAD_MB (a whole-civil-service roster is about 20 MB)
+# plus room for the form; every other POST is capped at APTRAIN_MAX_FORM_KB (app/web/limits.py).
+UPLOAD_PATHS = frozenset({"/admin/imports/roster", "/admin/imports/risk"})
 DEFAULTS = {"top": "30"}
 TEMPLATE = "admin/imports.html"
+
+
+def max_upload(request: Request) -> int:
+    return request.app.state.settings.max_upload_mb * 1024 * 1024
 
 
 def holds(request: Request) -> HeldImports:
@@ -76,12 +83,12 @@ def _check(request: Request, parsed: forms.Parsed[forms.UploadInput], admin: Off
 
 @router.post("/roster", dependencies=[CsrfProtected])
 def check_roster(request: Request, form: FormDep, admin: CentralAdmin, session: SessionDep) -> Response:
-    return _check(request, forms.roster_upload(form, MAX_UPLOAD), admin, session)
+    return _check(request, forms.roster_upload(form, max_upload(request)), admin, session)
 
 
 @router.post("/risk", dependencies=[CsrfProtected])
 def check_risk(request: Request, form: FormDep, admin: CentralAdmin, session: SessionDep) -> Response:
-    return _check(request, forms.risk_upload(form, MAX_UPLOAD), admin, session)
+    return _check(request, forms.risk_upload(form, max_upload(request)), admin, session)
 
 
 @router.post("/confirm", dependencies=[CsrfProtected])

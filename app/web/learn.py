@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -13,10 +13,12 @@ from app.models import Attempt, AttemptState, Official
 from app.services.learning import catalogue, player
 from app.services.learning.results import result_of
 from app.web import forms
-from app.web.deps import CsrfProtected, CurrentOfficial, FormDep, LibraryDep, SessionDep
+from app.web.deps import CsrfProtected, CurrentOfficial, FormDep, LibraryDep, SessionDep, current_official
+from app.web.params import Id
 from app.web.templating import render, wants_fragment
 
-router = APIRouter()
+# Checked first, so a request from anyone else is refused before its body is read (app/web/limits.py).
+router = APIRouter(dependencies=[Depends(current_official)])
 
 
 def _module(library: Library, module_id: str) -> Module:
@@ -114,7 +116,7 @@ def _heading(attempt: Attempt, module: Module) -> str:
 
 @router.get("/attempts/{attempt_id}")
 def show_attempt(
-    request: Request, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+    request: Request, attempt_id: Id, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
     if attempt.state == AttemptState.FINISHED:
@@ -124,7 +126,7 @@ def show_attempt(
 
 @router.post("/attempts/{attempt_id}/choice", dependencies=[CsrfProtected])
 def make_choice(
-    request: Request, form: FormDep, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+    request: Request, form: FormDep, attempt_id: Id, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
     move = forms.move(form)
@@ -137,7 +139,7 @@ def make_choice(
 
 @router.post("/attempts/{attempt_id}/continue", dependencies=[CsrfProtected])
 def proceed(
-    request: Request, form: FormDep, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+    request: Request, form: FormDep, attempt_id: Id, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
     player.proceed(session, attempt, module, step=forms.move(form).step)
@@ -146,7 +148,7 @@ def proceed(
 
 @router.post("/attempts/{attempt_id}/rewind", dependencies=[CsrfProtected])
 def rewind(
-    request: Request, form: FormDep, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+    request: Request, form: FormDep, attempt_id: Id, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     """From a poor ending, back to the decision that led there."""
     attempt, module = _attempt(session, official, library, attempt_id)
@@ -156,7 +158,7 @@ def rewind(
 
 @router.post("/attempts/{attempt_id}/answers", dependencies=[CsrfProtected])
 def submit_answers(
-    request: Request, form: FormDep, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+    request: Request, form: FormDep, attempt_id: Id, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
     answers = forms.answers(form, [q.id for q in module.questions])
@@ -169,7 +171,7 @@ def submit_answers(
 
 @router.get("/attempts/{attempt_id}/result")
 def result(
-    request: Request, attempt_id: int, official: CurrentOfficial, session: SessionDep, library: LibraryDep
+    request: Request, attempt_id: Id, official: CurrentOfficial, session: SessionDep, library: LibraryDep
 ) -> Response:
     attempt, module = _attempt(session, official, library, attempt_id)
     if attempt.state != AttemptState.FINISHED:

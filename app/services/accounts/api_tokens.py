@@ -19,6 +19,8 @@ from app.services.organisation.scope import Scope
 TOKEN_PREFIX = "apt_"
 SHOWN_PREFIX = 12  # characters kept in clear so people can tell tokens apart: "apt_" + 8
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
+DEFAULT_DAYS = 365  # APTRAIN_API_TOKEN_DAYS
+EXPIRY_WARNING = timedelta(days=30)  # the tokens page and the API's answers warn this long before a token expires
 
 
 class InvalidScope(ValueError):
@@ -31,6 +33,14 @@ class TokenRow:
 
     token: ApiToken
     scope_label: str
+
+    @property
+    def expired(self) -> bool:
+        return is_expired(self.token)
+
+    @property
+    def expiring_soon(self) -> bool:
+        return expires_soon(self.token)
 
 
 def hash_token(token: str) -> str:
@@ -49,8 +59,9 @@ def scope_of(token: ApiToken, label: str = "") -> Scope:
 
 
 def create(session: Session, actor: Actor, name: str, *, everything: bool = False, department_id: int | None = None,
-           unit_id: int | None = None) -> tuple[ApiToken, str]:
-    """A new token; returns the row and the token itself, which is never stored and never shown again."""
+           unit_id: int | None = None, days: int = DEFAULT_DAYS, now: datetime | None = None) -> tuple[ApiToken, str]:
+    """A new token that works for `days` from now; returns the row and the token itself, which is never stored and
+    never shown again."""
     unit_path = None
     if not everything:
         if unit_id is not None:
@@ -61,8 +72,10 @@ def create(session: Session, actor: Actor, name: str, *, everything: bool = Fals
         elif department_id is None or session.get(Department, department_id) is None:
             raise InvalidScope("department")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = now or utcnow()
     token = ApiToken(name=name[:200], token_hash=hash_token(secret), prefix=secret[:SHOWN_PREFIX], everything=everything,
-                     department_id=None if everything else department_id, unit_path=unit_path, created_by_id=actor.id)
+                     department_id=None if everything else department_id, unit_path=unit_path, created_by_id=actor.id,
+                     created_at=now, expires_at=now + timedelta(days=days))
     session.add(token)
     session.flush()
     record(session, actor, "api-token.create", "api_token", token.id, after=_public(token))
@@ -70,7 +83,8 @@ def create(session: Session, actor: Actor, name: str, *, everything: bool = Fals
 
 
 def authenticate(session: Session, secret: str) -> ApiToken | None:
-    """The live token matching `secret`, or None (unknown or revoked). Reads only: see `record_use`."""
+    """The unrevoked token matching `secret`, or None (unknown or revoked). Reads only: see `record_use`. The caller
+    refuses an expired one (`is_expired`) with its own message."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     digest = hash_token(secret)
@@ -78,6 +92,16 @@ def authenticate(session: Session, secret: str) -> ApiToken | None:
     if token is None or not hmac.compare_digest(token.token_hash, digest) or token.revoked_at is not None:
         return None
     return token
+
+
+def is_expired(token: ApiToken, now: datetime | None = None) -> bool:
+    return token.expires_at <= (now or utcnow())
+
+
+def expires_soon(token: ApiToken, now: datetime | None = None) -> bool:
+    """Still working, but for less than EXPIRY_WARNING: time to issue its replacement."""
+    now = now or utcnow()
+    return now < token.expires_at <= now + EXPIRY_WARNING
 
 
 def use_due(token: ApiToken, now: datetime | None = None) -> bool:

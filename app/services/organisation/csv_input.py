@@ -50,6 +50,16 @@ class ImportReport:
         self.errors.append(RowError(line, message))
 
 
+class UnreadableCsv(ValueError):
+    """The file stops being readable CSV at `line`: a cell past the csv module's size limit (usually a quote that
+    is never closed, which swallows the rest of the file), or a NUL byte."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
 @dataclass(frozen=True)
 class CsvTable:
     """A file's normalised column names and its data rows, each with the line it starts on."""
@@ -87,14 +97,22 @@ def read_table(data: bytes | str) -> CsvTable:
     text = decode(data)
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-    header = next(reader, [])
-    columns = [normalise_column(name) for name in header]
-    rows: list[tuple[int, dict[str, str]]] = []
-    line = reader.line_num + 1
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            rows.append((line, {columns[i]: cell.strip() for i, cell in enumerate(cells) if i < len(columns)}))
+    line = 1
+    try:
+        header = next(reader, [])
+        columns = [normalise_column(name) for name in header]
+        rows: list[tuple[int, dict[str, str]]] = []
         line = reader.line_num + 1
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append((line, {columns[i]: cell.strip() for i, cell in enumerate(cells) if i < len(columns)}))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            limit = f"{csv.field_size_limit():,}"
+            raise UnreadableCsv(line, f"a cell is longer than {limit} characters: check that every quote mark (\") "
+                                      "that opens a cell also closes it, and that no cell holds a whole document") from None
+        raise UnreadableCsv(line, f"the file cannot be read as CSV from here ({exc})") from None
     return CsvTable(columns, rows)
 
 

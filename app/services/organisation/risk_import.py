@@ -22,6 +22,7 @@ from app.services.organisation.csv_input import (
     CsvTable,
     ImportReport,
     RowError,
+    UnreadableCsv,
     read_table,
 )
 
@@ -82,7 +83,11 @@ def import_risk(
     """Read a risk list, compare it with the source's current assessments, and (unless a dry run) record the differences.
     The list is complete for its source: a country it no longer flags is un-flagged. The caller commits."""
     report = ImportReport()
-    table = read_table(data)
+    try:
+        table = read_table(data)
+    except UnreadableCsv as problem:
+        report.error(problem.line, problem.message)
+        return report
     report.rows = len(table.rows)
     source = source.strip()
     if not source or len(source) > 200:

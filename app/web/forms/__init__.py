@@ -7,7 +7,7 @@ raw request; handlers never parse.
 One module per audience; this package exposes them all, so a router writes `forms.posting(form)`.
 """
 
-from app.web.forms.admin import TokenInput, api_token, country_assessment
+from app.web.forms.admin import TokenInput, api_token, country_assessment, token_day_choices
 from app.web.forms.author import analysis_filters
 from app.web.forms.common import Parsed, back_path, parse_date, parse_int, texts
 from app.web.forms.dashboards import dashboard_query, export_query
@@ -27,4 +27,5 @@ __all__ = [
     "GrantInput", "Move", "Parsed", "PostingInput", "RequirementForm", "TokenInput", "UploadInput", "analysis_filters",
     "answers", "api_token", "back_path", "country_assessment", "dashboard_query", "export_query", "grant", "held_key", "move",
     "parse_date", "parse_int", "posting", "posting_end", "requirement", "risk_upload", "roster_upload", "texts",
+    "token_day_choices",
 ]

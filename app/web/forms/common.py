@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
 
+from app.web.params import MAX_ID
+
 T = TypeVar("T")
 
 
@@ -92,7 +94,7 @@ def parse_date_input(source: Mapping, name: str, label: str, *, field_id: str | 
         return error("year", "Year must include 4 numbers")
     try:
         return DateInput(date(int(year), int(month), int(day)), {}, values)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a month or day of twenty digits
         return error("day", f"{label} must be a real date")
 
 
@@ -112,10 +114,12 @@ def parse_query_date(params: Mapping, name: str, label: str) -> DateInput:
 
 
 def parse_int(value: object, default: int | None = None) -> int | None:
+    """A whole number within ±MAX_ID (so it never overflows a database integer), or `default`."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return default
+    return number if -MAX_ID <= number <= MAX_ID else default
 
 
 def texts(form: FormData, *names: str) -> dict[str, str]:

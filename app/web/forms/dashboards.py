@@ -9,6 +9,7 @@ from app.services.compliance.counts import Filters
 from app.services.compliance.dashboards import SORTS, STATUSES, DashboardQuery
 from app.services.compliance.exports import VIEWS
 from app.web.forms.common import parse_query_date
+from app.web.params import bounded_id
 
 
 def dashboard_query(params: Mapping[str, str], today: date) -> tuple[DashboardQuery, dict[str, str]]:
@@ -17,9 +18,9 @@ def dashboard_query(params: Mapping[str, str], today: date) -> tuple[DashboardQu
 
     def number(name: str, message: str) -> int | None:
         text = (params.get(name) or "").strip()
-        if text and (not text.isdigit() or int(text) < 1):
+        if text and bounded_id(text) is None:  # not a whole number from 1 to MAX_ID: never reaches the database
             errors[name] = message
-        return int(text) if text and name not in errors else None
+        return bounded_id(text) if text and name not in errors else None
 
     given = parse_query_date(params, "on", "As-at date")  # the form's boxes, or on=YYYY-MM-DD from a link
     errors |= given.errors

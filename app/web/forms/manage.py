@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 from app.models import DueRule
 from app.services.organisation.requirements import RequirementInput
 from app.web.forms.common import Parsed, date_values, parse_date_input, parse_int, texts
+from app.web.params import bounded_id
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,9 @@ def requirement(form: FormData) -> tuple[RequirementForm, Parsed[RequirementInpu
     errors: dict[str, str] = {}
     if not draft.name.strip():
         errors["name"] = "Enter a name for the requirement"
-    if not all(d.isdigit() for d in draft.department_ids):
+    if not all(bounded_id(d) for d in draft.department_ids):
         errors["department_ids"] = "Select departments from the list"
-    if not all(u.isdigit() for u in draft.unit_ids):
+    if not all(bounded_id(u) for u in draft.unit_ids):
         errors["unit_ids"] = "Select units from the list"
     if draft.due_rule not in {r.value for r in DueRule}:
         errors["due_rule"] = "Select when the training is due"
@@ -158,8 +159,8 @@ def requirement(form: FormData) -> tuple[RequirementForm, Parsed[RequirementInpu
     given = RequirementInput(
         name=draft.name.strip()[:200],
         module_id=draft.module_id,
-        department_ids=[int(d) for d in draft.department_ids if d.isdigit()],
-        unit_ids=[int(u) for u in draft.unit_ids if u.isdigit()],
+        department_ids=[n for d in draft.department_ids if (n := bounded_id(d))],
+        unit_ids=[n for u in draft.unit_ids if (n := bounded_id(u))],
         audience=" ".join(draft.audience.replace(",", " ").split())[:300],
         at_risk_posting=draft.at_risk_posting,
         due_rule=draft.due_rule,

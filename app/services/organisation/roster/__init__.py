@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.clock import today as utc_today
 from app.services.audit import Actor
-from app.services.organisation.csv_input import ImportReport, read_table
+from app.services.organisation.csv_input import ImportReport, UnreadableCsv, read_table
 from app.services.organisation.roster.apply import apply
 from app.services.organisation.roster.plan import Plan, make_plan
 from app.services.organisation.roster.read import (
@@ -42,7 +42,11 @@ def import_roster(
     """Check every row, then (unless a dry run, and only if no row has a problem) apply the whole file. The caller commits."""
     today = today or utc_today()
     report = ImportReport()
-    table = read_table(data)
+    try:
+        table = read_table(data)
+    except UnreadableCsv as problem:
+        report.error(problem.line, problem.message)
+        return report
     report.rows = len(table.rows)
     missing = [c for c in REQUIRED if c not in table.columns]
     with_postings = any(c in table.columns for c in POSTING_COLUMNS)
