@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -18,6 +18,7 @@ from app.services.organisation.scope import Scope
 from app.web import forms
 from app.web.deps import (
     CentralAdmin,
+    CentralAdminFirst,
     CsrfProtected,
     CurrentOfficial,
     FormDep,
@@ -26,11 +27,14 @@ from app.web.deps import (
     SessionDep,
     SettingsDep,
     get_library,
+    manager_scope,
 )
 from app.web.flash import flash
+from app.web.params import Id, PageNumber
 from app.web.templating import govuk_date, page_with_errors, render
 
-router = APIRouter(prefix="/manage")
+# Every page needs a scope: checked first, so a request from anyone else is refused before its body is read.
+router = APIRouter(prefix="/manage", dependencies=[Depends(manager_scope)])
 
 
 def _actor(official: Official) -> Actor:
@@ -38,7 +42,7 @@ def _actor(official: Official) -> Actor:
 
 
 @router.get("/officials", name="manage_officials")
-def officials(request: Request, scope: ManageScope, session: SessionDep, q: str = "", page: int = 1) -> Response:
+def officials(request: Request, scope: ManageScope, session: SessionDep, q: str = "", page: PageNumber = 1) -> Response:
     found = people.search_officials(session, scope, q, page)
     return render(request, "manage/officials.html", {"found": found, "q": q, "scope": scope, "active_nav": "manage"},
                   fragment="results")
@@ -107,14 +111,14 @@ def _detail_with_errors(request: Request, session: Session, scope: Scope, viewer
 
 
 @router.get("/officials/{official_id}")
-def official(request: Request, official_id: int, scope: ManageScope, viewer: CurrentOfficial,
+def official(request: Request, official_id: Id, scope: ManageScope, viewer: CurrentOfficial,
              session: SessionDep) -> Response:
     back = forms.back_path(request.query_params.get("back"))
     return render(request, "manage/official.html", _detail(request, session, scope, viewer, official_id, back))
 
 
 @router.post("/officials/{official_id}/postings", dependencies=[CsrfProtected])
-def add_posting(request: Request, form: FormDep, official_id: int, scope: ManageScope, official: CurrentOfficial,
+def add_posting(request: Request, form: FormDep, official_id: Id, scope: ManageScope, official: CurrentOfficial,
                 session: SessionDep) -> Response:
     parsed = forms.posting(form)
     if parsed.values["country"] and parsed.values["country"] not in countries.offered_codes():
@@ -135,7 +139,7 @@ def add_posting(request: Request, form: FormDep, official_id: int, scope: Manage
 
 
 @router.post("/postings/{posting_id}/end", dependencies=[CsrfProtected])
-def end_posting(request: Request, form: FormDep, posting_id: int, scope: ManageScope, official: CurrentOfficial,
+def end_posting(request: Request, form: FormDep, posting_id: Id, scope: ManageScope, official: CurrentOfficial,
                 session: SessionDep) -> Response:
     parsed = forms.posting_end(form, posting_id)
     back = forms.back_path(form.get("back"))
@@ -153,7 +157,7 @@ def end_posting(request: Request, form: FormDep, posting_id: int, scope: ManageS
 
 
 @router.post("/assignments/{assignment_id}/{kind}", dependencies=[CsrfProtected])
-def grant(request: Request, form: FormDep, assignment_id: int, kind: str, scope: ManageScope, official: CurrentOfficial,
+def grant(request: Request, form: FormDep, assignment_id: Id, kind: str, scope: ManageScope, official: CurrentOfficial,
           session: SessionDep, settings: SettingsDep) -> Response:
     if kind not in ("extensions", "exemptions"):
         raise HTTPException(404)
@@ -243,17 +247,28 @@ def new_requirement(request: Request, admin: CentralAdmin, session: SessionDep, 
 
 
 @router.get("/requirements/{requirement_id}/edit")
-def edit_requirement(request: Request, requirement_id: int, admin: CentralAdmin, session: SessionDep,
+def edit_requirement(request: Request, requirement_id: Id, admin: CentralAdmin, session: SessionDep,
                      library: LibraryDep) -> Response:
     existing = _requirement(session, requirement_id)
     context = _requirement_context(session, library, forms.RequirementForm.of(existing), existing)
     return render(request, "manage/requirement_form.html", context)
 
 
-@router.post("/requirements", dependencies=[CsrfProtected])
-@router.post("/requirements/{requirement_id}", dependencies=[CsrfProtected])
+# Two routes, one form: the role is checked before the CSRF check reads the body.
+@router.post("/requirements", dependencies=[CentralAdminFirst, CsrfProtected], name="save_requirement")
+def add_requirement(request: Request, form: FormDep, admin: CentralAdmin, session: SessionDep,
+                    library: LibraryDep) -> Response:
+    return _save_requirement(request, form, admin, session, library, None)
+
+
+@router.post("/requirements/{requirement_id}", dependencies=[CentralAdminFirst, CsrfProtected])
 def save_requirement(request: Request, form: FormDep, admin: CentralAdmin, session: SessionDep, library: LibraryDep,
-                     requirement_id: int | None = None) -> Response:
+                     requirement_id: Id) -> Response:
+    return _save_requirement(request, form, admin, session, library, requirement_id)
+
+
+def _save_requirement(request: Request, form: FormDep, admin: Official, session: Session, library: Library,
+                      requirement_id: int | None) -> Response:
     existing = _requirement(session, requirement_id)
     draft, parsed = forms.requirement(form)
     errors = {**requirements.check(session, library, parsed.data, REQUIREMENT_SCOPE), **parsed.errors}
