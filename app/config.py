@@ -153,6 +153,34 @@ class Settings(BaseSettings):
     api_token_days: int = Field(
         365, ge=1, le=3650, description="How long a new API token works, in days; an admin may choose a shorter time"
     )
+    email_sender: Literal["log", "notify"] = Field(
+        "log", description="How emails leave: `notify` (GOV.UK Notify) or `log` (written to the log and kept in the "
+                           "outbox for /admin/notifications; development and tests)",
+    )
+    notify_api_key: SecretStr | None = Field(None, description="GOV.UK Notify API key (required when the email sender is notify)")
+    notify_template_id: str | None = Field(
+        None, description="The Notify email template every reminder uses: subject ((subject)), body ((body))"
+    )
+    notify_base_url: str = Field(
+        "https://api.notifications.service.gov.uk", description="GOV.UK Notify's API address (tests: a local server)"
+    )
+    notify_timeout_seconds: float = Field(10.0, gt=0, le=60, description="Longest wait for one Notify request")
+    worker_batch_size: int = Field(50, ge=1, le=1000, description="Messages a worker claims at a time")
+    worker_claim_seconds: int = Field(
+        300, ge=10, description="How long a worker's claim lasts; after it a killed worker's messages are claimed again"
+    )
+    worker_poll_seconds: float = Field(2.0, gt=0, le=300, description="How often an idle worker looks for messages")
+    outbox_max_attempts: int = Field(
+        12, ge=1, le=100, description="Tries before a message that keeps failing temporarily is marked failed"
+    )
+    outbox_retry_base_seconds: float = Field(
+        30.0, gt=0, description="The first retry's delay; each further retry doubles it (with jitter)"
+    )
+    outbox_retry_max_seconds: float = Field(6 * 3600.0, gt=0, description="The longest delay between retries")
+    remind_hour: int | None = Field(
+        None, ge=0, le=23, description="The worker also runs the daily reminders (`aptrain remind`) at this hour, UTC; "
+                                       "unset: only when run by hand or by cron",
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -184,6 +212,8 @@ class Settings(BaseSettings):
             raise ValueError("APTRAIN_SECRET_KEY must be at least 32 characters")
         if self.environment == "production" and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET:
             raise ValueError("APTRAIN_SECRET_KEY must not be the development secret in production")
+        if self.email_sender == "notify" and not (self.notify_api_key and self.notify_template_id):
+            raise ValueError("APTRAIN_EMAIL_SENDER=notify needs APTRAIN_NOTIFY_API_KEY and APTRAIN_NOTIFY_TEMPLATE_ID")
         if self.environment == "production" and not self.base_url:
             raise ValueError("APTRAIN_BASE_URL must be set in production (the service's https:// address)")
         return self
