@@ -13,7 +13,15 @@ from app.services.accounts import oidc, throttle
 from app.services.accounts.sessions import check_password, find_account, revoke_session, start_session, store_new_hash
 from app.services.accounts.sign_in_events import record_sign_in, record_sign_in_failure, record_sign_out
 from app.web import sso
-from app.web.deps import SESSION_COOKIE, CsrfProtected, SettingsDep, SignedInDep, TransactionsDep, signed_in
+from app.web.deps import (
+    SESSION_COOKIE,
+    CsrfProtected,
+    SettingsDep,
+    SignedInDep,
+    TransactionsDep,
+    cookie_name,
+    signed_in,
+)
 from app.web.forms.sign_in import parse_email, parse_password_sign_in
 from app.web.templating import render
 
@@ -132,7 +140,7 @@ def _password_sign_in(
         errors = {"email": "Enter a correct email address and password"}
         return _password_page(request, settings, next_path, email=email, errors=errors, status_code=422)
     with transactions.write() as session:
-        revoke_session(session, request.cookies.get(SESSION_COOKIE))  # no session fixation
+        revoke_session(session, request.cookies.get(cookie_name(settings, SESSION_COOKIE)))  # no session fixation
         if checked.new_hash:  # made with older parameters: store it re-made with the current ones
             store_new_hash(session, checked.official.id, account.password_hash, checked.new_hash)
         token = start_session(session, checked.official, request.headers.get("user-agent", ""))
@@ -140,7 +148,7 @@ def _password_sign_in(
         record_sign_in(session, checked.official, address=address)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
-        SESSION_COOKIE,
+        cookie_name(settings, SESSION_COOKIE),
         token,
         httponly=True,
         samesite="lax",
@@ -156,7 +164,7 @@ def sign_out(request: Request, transactions: TransactionsDep, settings: Settings
     """End the platform's session; after a single sign-on, the provider's too where it offers that
     (RP-initiated logout with the ID token as hint, back to the sign-in page)."""
     with transactions.write() as session:
-        ended = revoke_session(session, request.cookies.get(SESSION_COOKIE))
+        ended = revoke_session(session, request.cookies.get(cookie_name(settings, SESSION_COOKIE)))
         if ended is not None:
             record_sign_out(session, found.official if found else None, ended)
     target = "/sign-in?signed_out=true"
@@ -170,5 +178,6 @@ def sign_out(request: Request, transactions: TransactionsDep, settings: Settings
             after = sso.absolute_url(request, settings, "/sign-in?signed_out=true")
             target = oidc.end_session_url(meta, provider, ended.id_token, after) or target
     response = RedirectResponse(target, status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(cookie_name(settings, SESSION_COOKIE), path="/", secure=settings.cookies_secure,
+                           httponly=True, samesite="lax")
     return response

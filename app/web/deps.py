@@ -100,9 +100,15 @@ class Viewer:
     roles: frozenset[Role]
 
 
+def cookie_name(settings: Settings, name: str) -> str:
+    """The name a cookie is set and read under: `__Host-` + name when cookies are Secure (production), so the
+    browser keeps it for this host only, over HTTPS, Path=/, no Domain (Settings.cookie_prefix)."""
+    return settings.cookie_prefix + name
+
+
 def anonymous_csrf_token(request: Request, settings: Settings) -> str:
     """The sign-in form's token: an HMAC of a random cookie, so it cannot be forged cross-site."""
-    seed = getattr(request.state, "csrf_seed", "") or request.cookies.get(CSRF_COOKIE, "")
+    seed = getattr(request.state, "csrf_seed", "") or request.cookies.get(cookie_name(settings, CSRF_COOKIE), "")
     key = settings.secret_key.get_secret_value().encode()
     return hmac.new(key, seed.encode(), hashlib.sha256).hexdigest()
 
@@ -115,7 +121,7 @@ def signed_in(request: Request, settings: SettingsDep) -> SignedIn | None:
     with session_scope(engine, write=False) as session:
         checked = check_session(
             session,
-            request.cookies.get(SESSION_COOKIE),
+            request.cookies.get(cookie_name(settings, SESSION_COOKIE)),
             idle=timedelta(minutes=settings.session_idle_minutes),
             absolute=timedelta(hours=settings.session_absolute_hours),
         )

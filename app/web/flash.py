@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from fastapi import Request
 from starlette.responses import Response
 
+from app.web.deps import cookie_name
+
 FLASH_COOKIE = "aptrain_flash"
 FLASH_SECONDS = 300  # the redirect is followed at once; a message older than this is dropped
 
@@ -40,7 +42,7 @@ def flash(request: Request, response: Response, heading: str, body: str = "") ->
     data = json.dumps({"h": heading, "b": body, "t": int(time.time())}, ensure_ascii=False)
     payload = base64.urlsafe_b64encode(data.encode()).decode()
     settings = request.app.state.settings
-    response.set_cookie(FLASH_COOKIE, f"{payload}.{_sign(request, payload)}", max_age=FLASH_SECONDS, httponly=True,
+    response.set_cookie(cookie_name(settings, FLASH_COOKIE), f"{payload}.{_sign(request, payload)}", max_age=FLASH_SECONDS, httponly=True,
                         samesite="lax", secure=settings.cookies_secure, path="/")
     return response
 
@@ -48,7 +50,7 @@ def flash(request: Request, response: Response, heading: str, body: str = "") ->
 def take_flash(request: Request) -> Flash | None:
     """The message waiting for this page, if its signature holds and it is recent; the caller deletes the
     cookie (`forget_flash`) whenever one was sent, valid or not."""
-    value = request.cookies.get(FLASH_COOKIE)
+    value = request.cookies.get(cookie_name(request.app.state.settings, FLASH_COOKIE))
     if not value or "." not in value:
         return None
     payload, signature = value.rsplit(".", 1)
@@ -65,5 +67,6 @@ def take_flash(request: Request) -> Flash | None:
 
 def forget_flash(request: Request, response: Response) -> None:
     """Shown once: delete the cookie on the page that read it."""
-    if FLASH_COOKIE in request.cookies:
-        response.delete_cookie(FLASH_COOKIE, path="/")
+    settings = request.app.state.settings
+    if (name := cookie_name(settings, FLASH_COOKIE)) in request.cookies:
+        response.delete_cookie(name, path="/", secure=settings.cookies_secure, httponly=True, samesite="lax")

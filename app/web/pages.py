@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.config import Settings
 from app.db import database_answers
-from app.web.deps import CSRF_COOKIE, SESSION_COOKIE, LibraryDep, SessionDep, SettingsDep, signed_in
+from app.web.deps import CSRF_COOKIE, SESSION_COOKIE, LibraryDep, SessionDep, SettingsDep, cookie_name, signed_in
 from app.web.flash import FLASH_COOKIE, FLASH_SECONDS
 from app.web.templating import render
 
@@ -26,12 +26,12 @@ class Cookie:
 def cookies_set(settings: Settings) -> list[Cookie]:
     """Every cookie the service sets (all essential), from the names the code uses."""
     return [
-        Cookie(SESSION_COOKIE, "Keeps you signed in. Only a fingerprint of it is stored on our side.",
+        Cookie(cookie_name(settings, SESSION_COOKIE), "Keeps you signed in. Only a fingerprint of it is stored on our side.",
                f"When you sign out, after {settings.session_idle_minutes} minutes without using the service, "
                f"or {settings.session_absolute_hours} hours after you signed in"),
-        Cookie(CSRF_COOKIE, "Protects the sign-in form from being sent by another website.",
+        Cookie(cookie_name(settings, CSRF_COOKIE), "Protects the sign-in form from being sent by another website.",
                "When you close your browser"),
-        Cookie(FLASH_COOKIE, "Carries the message that confirms a change (for example, an extension granted) to the "
+        Cookie(cookie_name(settings, FLASH_COOKIE), "Carries the message that confirms a change (for example, an extension granted) to the "
                "next page.", f"As soon as the message is shown, or after {FLASH_SECONDS // 60} minutes"),
     ]
 

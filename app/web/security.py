@@ -8,7 +8,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web.deps import CSRF_COOKIE
+from app.web.deps import CSRF_COOKIE, cookie_name
 
 
 def content_security_policy(script_hashes: list[str]) -> str:
@@ -36,7 +36,8 @@ class SecurityHeadersMiddleware(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         new_seed = None
-        if not request.cookies.get(CSRF_COOKIE):
+        csrf_cookie = cookie_name(request.app.state.settings, CSRF_COOKIE)
+        if not request.cookies.get(csrf_cookie):
             new_seed = secrets.token_urlsafe(32)
             request.state.csrf_seed = new_seed
         response = await call_next(request)
@@ -53,6 +54,6 @@ class SecurityHeadersMiddleware(BaseHTTPMiddleware):
             headers["Cache-Control"] = "no-store"
         if new_seed is not None:
             response.set_cookie(
-                CSRF_COOKIE, new_seed, httponly=True, samesite="lax", secure=self.secure_cookies, path="/"
+                csrf_cookie, new_seed, httponly=True, samesite="lax", secure=self.secure_cookies, path="/"
             )
         return response

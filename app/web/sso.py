@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.config import OidcProvider, Settings
 from app.services.accounts import oidc, sso, throttle
 from app.services.accounts.sign_in_events import record_sign_in_failure
-from app.web.deps import SESSION_COOKIE, SettingsDep, TransactionsDep, signed_in
+from app.web.deps import SESSION_COOKIE, SettingsDep, TransactionsDep, cookie_name, signed_in
 from app.web.templating import render, url_path
 
 router = APIRouter(dependencies=[Depends(signed_in)])
@@ -142,7 +142,8 @@ def callback(
     if configured is None:
         return problem(request, settings, 404, "Page not found", ["There is no sign-in at this address."])
     response = _callback(request, configured, transactions, settings, code, state, error)
-    response.delete_cookie(flow_cookie_name(settings), path="/")
+    response.delete_cookie(flow_cookie_name(settings), path="/", secure=settings.cookies_secure, httponly=True,
+                           samesite="lax")  # a __Host- cookie is deleted only by a Secure Set-Cookie
     return response
 
 
@@ -201,7 +202,7 @@ def _callback(
         return throttled(request, settings, wait)
     attempt = sso.Attempt(
         provider=provider, subject=str(claims["sub"]), email=email, id_token=id_token, address=address,
-        user_agent=request.headers.get("user-agent", ""), old_token=request.cookies.get(SESSION_COOKIE),
+        user_agent=request.headers.get("user-agent", ""), old_token=request.cookies.get(cookie_name(settings, SESSION_COOKIE)),
     )
     with transactions.write() as session:
         outcome = sso.sign_in(session, attempt, rules)
@@ -209,7 +210,7 @@ def _callback(
         return _refused_account(request, settings, provider, email, outcome.refused)
     response = RedirectResponse(safe_next(flow.get("next")), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, outcome.token, httponly=True, samesite="lax", secure=settings.cookies_secure, path="/",
+        cookie_name(settings, SESSION_COOKIE), outcome.token, httponly=True, samesite="lax", secure=settings.cookies_secure, path="/",
         max_age=settings.session_absolute_hours * 3600,
     )
     return response
