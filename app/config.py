@@ -33,6 +33,12 @@ class OidcProvider(BaseModel):
     email_source: Literal["email_verified", "entra-xms-edov", "entra-upn"] = "email_verified"
     scopes: str = "openid email profile"
 
+    @property
+    def origin(self) -> str:
+        """The issuer's scheme and host: where the browser is sent to sign in and out."""
+        parts = urlsplit(self.issuer)
+        return f"{parts.scheme}://{parts.netloc}"
+
     @field_validator("domains")
     @classmethod
     def _lower(cls, domains: list[str]) -> list[str]:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import PROJECT_ROOT
 from app.api.app import create_api
@@ -24,7 +22,6 @@ from app.web import api_tokens as api_tokens_web
 from app.web import exports as exports_web
 from app.web import sso as sso_web
 from app.web.deps import CsrfFailed, Forbidden, SignInRequired
-from app.web.limits import UPLOAD_FORM_ROOM, BodyLimitMiddleware, BodyTooLarge, readable_size
 from app.web.security import SecurityHeadersMiddleware, content_security_policy
 from app.web.templating import render, template_script_hash, wants_fragment
 
@@ -43,18 +40,11 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     # A ready Library (tests) is served as it is; otherwise the modules folder, re-read on change if asked.
     app.state.library = library if library is not None else LiveLibrary(settings.modules_dir, reload=bool(settings.reload_modules))
 
-    # Innermost (added first): its 413 is raised in the handler's own task, where the error pages catch it.
-    app.add_middleware(
-        BodyLimitMiddleware, form_limit=settings.max_form_kb * 1024, upload_paths=imports.UPLOAD_PATHS,
-        upload_limit=settings.max_upload_mb * 1024 * 1024 + UPLOAD_FORM_ROOM,
-    )
     app.add_middleware(
         SecurityHeadersMiddleware,
         csp=content_security_policy([template_script_hash()], [p.origin for p in settings.oidc_providers]),
         secure_cookies=settings.cookies_secure,
     )
-    # Outermost: a request naming another host is refused (400) before anything else sees it.
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts, www_redirect=False)
     app.mount("/assets", StaticFiles(directory=NODE_MODULES / "govuk-frontend/dist/govuk/assets", check_dir=False), name="assets")
     app.mount("/static/build", StaticFiles(directory=STATIC_BUILD, check_dir=False), name="static-build")
     app.mount("/static/js", StaticFiles(directory=STATIC_JS), name="static-js")
@@ -74,7 +64,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.include_router(pages.router)
     app.include_router(exports_web.router)
     app.include_router(api_tokens_web.router)
-    app.mount("/api/v1", create_api(app.state.engine, settings.base_url), name="api")
+    app.mount("/api/v1", create_api(app.state.engine), name="api")
     _add_error_pages(app)
     return app
 
@@ -101,19 +91,9 @@ def _add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        status = exc.status_code if 400 <= exc.status_code < 500 or exc.status_code == 503 else 500
-        limit = readable_size(exc.limit) if isinstance(exc, BodyTooLarge) else None
-        response = _error_page(request, status, limit=limit)
-        for name, value in (exc.headers or {}).items():  # Retry-After, Allow, WWW-Authenticate
-            response.headers[name] = value
-        return response
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        # A path that cannot name anything (/manage/officials/abc, an id past the database's integers) is not
-        # found; a query parameter out of range is a request the service cannot use.
-        in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
-        return _error_page(request, 404 if in_path else 422)
+        if exc.status_code in (403, 404, 405):
+            return _error_page(request, exc.status_code)
+        return _error_page(request, 500)
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(SQLAlchemyTimeoutError)
@@ -132,6 +112,5 @@ def _add_error_pages(app: FastAPI) -> None:
         return _error_page(request, 500)
 
 
-def _error_page(request: Request, status: int, csrf: bool = False, limit: str | None = None) -> Response:
-    context = {"status": status, "csrf": csrf, "limit": limit}
-    return render(request, "errors/error.html", context, status_code=status)
+def _error_page(request: Request, status: int, csrf: bool = False) -> Response:
+    return render(request, "errors/error.html", {"status": status, "csrf": csrf}, status_code=status)

@@ -11,7 +11,9 @@ from starlette.responses import Response
 from app.web.deps import CSRF_COOKIE, cookie_name
 
 
-def content_security_policy(script_hashes: list[str]) -> str:
+def content_security_policy(script_hashes: list[str], form_targets: list[str] | tuple[str, ...] = ()) -> str:
+    """The policy for every page. `form_targets`: other origins a form may lead to (single sign-on providers,
+    which the sign-in and sign-out forms redirect to; browsers apply form-action to redirects too)."""
     return "; ".join(
         [
             "default-src 'self'",
@@ -22,7 +24,7 @@ def content_security_policy(script_hashes: list[str]) -> str:
             "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
-            "form-action 'self'",
+            " ".join(["form-action 'self'", *form_targets]),
             "frame-ancestors 'none'",
         ]
     )

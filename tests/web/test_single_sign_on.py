@@ -373,3 +373,9 @@ def test_with_password_sign_in_off_an_unserved_domain_is_told_who_to_contact(dat
                                                 "csrf_token": client.csrf_token()})
         assert refused.status_code == 403
     app.state.engine.dispose()
+
+
+def test_forms_may_lead_to_the_providers_origin_and_nowhere_else(client, issuer):
+    """Browsers apply CSP form-action to a form's redirects: the email and sign-out forms lead to the provider."""
+    csp = client.get("/sign-in").headers["content-security-policy"]
+    assert f"form-action 'self' {issuer};" in csp
