@@ -22,6 +22,7 @@ from app.db import RETRY_AFTER, is_busy, make_engine
 from app.web import admin, auth, author, dashboards, imports, learn, manage, pages
 from app.web import api_tokens as api_tokens_web
 from app.web import exports as exports_web
+from app.web import record as record_web
 from app.web import sso as sso_web
 from app.web.deps import CsrfFailed, Forbidden, SignInRequired
 from app.web.limits import UPLOAD_FORM_ROOM, BodyLimitMiddleware, BodyTooLarge, readable_size
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.include_router(auth.router)
     app.include_router(sso_web.router)
     app.include_router(learn.router)
+    app.include_router(record_web.router)
     app.include_router(author.router)
     app.include_router(admin.router)
     app.include_router(manage.router)

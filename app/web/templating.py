@@ -68,6 +68,7 @@ _MANAGERS = frozenset({Role.CENTRAL_ADMIN, Role.DEPARTMENT_ADMIN, Role.MANAGER})
 # (label, route name, key, who sees it: None for everyone signed in), in menu order.
 _MENU: tuple[tuple[str, str, str, frozenset[Role] | None], ...] = (
     ("Your training", "training", "training", None),
+    ("Your record", "record", "record", None),
     ("Authoring", "index", "authoring", frozenset({Role.AUTHOR, Role.CENTRAL_ADMIN})),
     ("Compliance", "overview", "compliance", _MANAGERS),
     ("Officials", "manage_officials", "manage", _MANAGERS),

@@ -35,7 +35,7 @@ def test_the_main_menu_has_one_admin_item_for_central_admins_only(client, org):
     client.sign_in(org["central"].email, PASSWORD)
     page = check_page(client.get("/training").text)
     items = [a.get_text(strip=True) for a in page.select(".govuk-service-navigation a")]
-    assert items == ["Your training", "Authoring", "Compliance", "Officials", "Requirements", "Admin"]
+    assert items == ["Your training", "Your record", "Authoring", "Compliance", "Officials", "Requirements", "Admin"]
     assert _current(page, ".govuk-service-navigation") == ["Your training"]
     assert not page.select('nav[aria-label="Admin"]')
     client.cookies.clear()

@@ -178,6 +178,11 @@ route                                                      learner        manage
 /cookies                                                   200            200                  200                          200                  200
 /healthz                                                   200            200                  200                          200                  200
 /modules/{module_id}                                       200            200                  200                          200                  200
+/record                                                    200            200                  200                          200                  200
+/record/{completion_id}/certificate                        200            404                  404                          404                  404
+/record/{completion_id}/certificate.pdf                    200            404                  404                          404                  404
+/verify/{code}                                             200            200                  200                          200                  200
+/verify/not-a-code                                         404            404                  404                          404                  404
 /attempts/{attempt_id}                                     200            404                  404                          404                  404
 /attempts/{attempt_id}/result                              →/attempts/{attempt_id} 404         404                          404                  404
 /manage/officials                                          403            200                  200                          200                  403
@@ -226,6 +231,24 @@ def test_the_matrix_covers_every_get_route(app):
             assert any(route.path_regex.match(re.sub(r"\{\w+\}", "x", url)) for url in urls), f"GET {route.path} has no row in ROLE_MATRIX"
 
 
+def _learner_completion(session, learner):
+    from app.models import Attempt, Completion, ModuleVersion
+
+    version = ModuleVersion(module_id="counting-people", version="1.0.0", content_hash="c" * 64, title="Counting people",
+                            max_score=10, pass_mark=70)
+    session.add(version)
+    session.flush()
+    attempt = Attempt(official_id=learner.id, module_id="counting-people", module_version_id=version.id,
+                      current_scene="end", max_score=10, state="finished")
+    session.add(attempt)
+    session.flush()
+    completion = Completion(official_id=learner.id, attempt_id=attempt.id, module_id="counting-people",
+                            module_version="1.0.0", content_hash="c" * 64, score=9, percent=90)
+    session.add(completion)
+    session.commit()
+    return completion
+
+
 @pytest.fixture
 def matrix_ids(client, session, org) -> dict:
     """Real ids for the matrix: a requirement, the learner's attempt, the org's people and departments."""
@@ -238,7 +261,9 @@ def matrix_ids(client, session, org) -> dict:
     client.sign_in(org["learner"].email, PASSWORD)
     page = client.get("/modules/checkpoint-visit")
     response = client.post("/modules/checkpoint-visit/attempts", data=hidden_fields(page.text, action_ending="/attempts"))
+    completion = _learner_completion(session, org["learner"])  # for the record's rows: the learner's certificate
     return {"module_id": "checkpoint-visit", "attempt_id": response.headers["location"].rsplit("/", 1)[1],
+            "completion_id": completion.id, "code": completion.verification_code,
             "official_id": org["in_team"].id, "requirement_id": requirement.id,
             "department_id": org["fcdo"].id, "other_department_id": org["mod"].id, "token_id": token.id}
 
