@@ -11,6 +11,7 @@ from app.config import Settings
 from app.db import database_answers
 from app.web.deps import CSRF_COOKIE, SESSION_COOKIE, LibraryDep, SessionDep, SettingsDep, cookie_name, signed_in
 from app.web.flash import FLASH_COOKIE, FLASH_SECONDS
+from app.web.sso import FLOW_SECONDS, flow_cookie_name
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(signed_in)])
@@ -33,7 +34,11 @@ def cookies_set(settings: Settings) -> list[Cookie]:
                "When you close your browser"),
         Cookie(cookie_name(settings, FLASH_COOKIE), "Carries the message that confirms a change (for example, an extension granted) to the "
                "next page.", f"As soon as the message is shown, or after {FLASH_SECONDS // 60} minutes"),
-    ]
+    ] + ([
+        Cookie(flow_cookie_name(settings), "While you sign in with your department's account: ties the answer from "
+               "its sign-in page to this browser.",
+               f"When you come back from your department's sign-in page, or after {FLOW_SECONDS // 60} minutes"),
+    ] if settings.oidc_providers else [])
 
 
 def _contact(settings: Settings) -> dict:

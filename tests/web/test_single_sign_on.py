@@ -379,3 +379,8 @@ def test_forms_may_lead_to_the_providers_origin_and_nowhere_else(client, issuer)
     """Browsers apply CSP form-action to a form's redirects: the email and sign-out forms lead to the provider."""
     csp = client.get("/sign-in").headers["content-security-policy"]
     assert f"form-action 'self' {issuer};" in csp
+
+
+def test_the_cookies_page_names_the_sign_in_flow_cookie(client):
+    listed = [code.text for code in check_page(client.get("/cookies").text).select("#cookies tbody th code")]
+    assert "aptrain_sso" in listed
