@@ -187,6 +187,25 @@ class Settings(BaseSettings):
         None, ge=0, le=23, description="The worker also runs the daily reminders (`aptrain remind`) at this hour, UTC; "
                                        "unset: only when run by hand or by cron",
     )
+    xapi_lrs_url: str | None = Field(
+        None, description="Learning Record Store's xAPI endpoint (statements go to <url>/statements); unset: no xAPI"
+    )
+    xapi_lrs_username: str | None = Field(None, description="The LRS's Basic auth user name (its key)")
+    xapi_lrs_password: SecretStr | None = Field(None, description="The LRS's Basic auth password (its secret)")
+    xapi_lrs_timeout_seconds: float = Field(10.0, gt=0, le=60, description="Longest wait for one LRS request")
+    xapi_activity_base: str | None = Field(
+        None, description="Base IRI of activity ids (modules, versions, scenes); default <APTRAIN_BASE_URL>/xapi"
+    )
+    xapi_account_home_page: str | None = Field(
+        None, description="homePage of the official's xAPI account; default APTRAIN_BASE_URL"
+    )
+    xapi_actor: Literal["id", "pseudonym", "email"] = Field(
+        "id", description="How statements name the official: their id here, a keyed pseudonym (account name), "
+                          "or their email (mbox)",
+    )
+    xapi_pseudonym_key: SecretStr | None = Field(
+        None, description="Key of the pseudonyms (HMAC-SHA256 of the official's id); required when xapi_actor is pseudonym"
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -222,6 +241,10 @@ class Settings(BaseSettings):
             raise ValueError("APTRAIN_EMAIL_SENDER=notify needs APTRAIN_NOTIFY_API_KEY and APTRAIN_NOTIFY_TEMPLATE_ID")
         if self.environment == "production" and not self.base_url:
             raise ValueError("APTRAIN_BASE_URL must be set in production (the service's https:// address)")
+        if self.xapi_lrs_url and not (self.xapi_lrs_username and self.xapi_lrs_password):
+            raise ValueError("APTRAIN_XAPI_LRS_URL needs APTRAIN_XAPI_LRS_USERNAME and APTRAIN_XAPI_LRS_PASSWORD")
+        if self.xapi_actor == "pseudonym" and not self.xapi_pseudonym_key:
+            raise ValueError("APTRAIN_XAPI_ACTOR=pseudonym needs APTRAIN_XAPI_PSEUDONYM_KEY")
         return self
 
     @model_validator(mode="after")
