@@ -8,8 +8,8 @@ export APTRAIN_ENVIRONMENT ?= development
 
 .PHONY: run test setup assets migrate seed lint browser clean
 
-run: setup assets migrate seed ## Set up, migrate and seed an SQLite database, then serve on http://127.0.0.1:8000
-	$(BIN)/aptrain serve
+run: setup assets migrate seed ## Set up, migrate and seed an SQLite database, then serve on http://127.0.0.1:8000 with the outbox worker beside it
+	$(BIN)/aptrain worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; $(BIN)/aptrain serve
 
 test: setup assets browser ## Install what the tests need (Chromium included), check the code with ruff and run the whole suite
 	$(BIN)/ruff check app tests bench migrations/env.py
