@@ -384,3 +384,38 @@ def test_forms_may_lead_to_the_providers_origin_and_nowhere_else(client, issuer)
 def test_the_cookies_page_names_the_sign_in_flow_cookie(client):
     listed = [code.text for code in check_page(client.get("/cookies").text).select("#cookies tbody th code")]
     assert "aptrain_sso" in listed
+
+
+def test_with_single_sign_on_configured_only_central_admins_may_use_a_password(client, session):
+    from tests.factories import PASSWORD
+
+    learner = make_official(session, email="learner.pw@example.gov.uk")
+    admin = make_official(session, email="admin.pw@example.gov.uk", roles="learner central-admin")
+    page = check_page(client.get("/sign-in").text)
+    assert page.find("a", string="Sign in with a password")["href"].startswith("/sign-in/password")
+
+    def with_password(email):
+        return client.post("/sign-in", data={"email": email, "password": PASSWORD, "step": "password",
+                                             "csrf_token": client.csrf_token("/sign-in/password")})
+
+    assert with_password(learner.email).status_code == 422
+    assert failures(session)[0]["reason"] == "password sign-in is for central admins while single sign-on is in use"
+    assert with_password(admin.email).status_code == 303
+
+
+def test_failed_callbacks_count_towards_the_address_lock(database_url, test_library, session, issuer):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import HtmlClient
+
+    settings = make_settings(database_url, oidc_providers=[provider_settings(issuer)], sign_in_address_attempts=3)
+    app = create_app(settings, library=test_library)
+    with TestClient(app, follow_redirects=False) as raw:
+        client = HtmlClient(raw)
+        statuses = [client.get("/sign-in/sso/test/callback?code=x&state=forged").status_code for _ in range(5)]
+        authorize_page = client.post("/sign-in", data={"email": "a@example.gov.uk", "csrf_token": client.csrf_token()})
+    app.state.engine.dispose()
+    assert statuses == [400, 400, 400, 400, 429]  # the 4th failure locks the address for 5 seconds
+    assert authorize_page.status_code == 429  # and nobody from it is sent to the provider meanwhile
+    assert nothing_written(session)
