@@ -81,6 +81,7 @@ class TokenServer:
         self.signing_key = self.key  # a test may sign with another key than the one published
         self.claims: dict = {}
         self.token_requests: list[dict] = []
+        self.gets: list[str] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -96,6 +97,7 @@ class TokenServer:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
+                server.gets.append(self.path)
                 if self.path == "/.well-known/openid-configuration":
                     self._json({
                         "issuer": server.issuer, "authorization_endpoint": server.issuer + "/authorize",

@@ -419,3 +419,42 @@ def test_failed_callbacks_count_towards_the_address_lock(database_url, test_libr
     assert statuses == [400, 400, 400, 400, 429]  # the 4th failure locks the address for 5 seconds
     assert authorize_page.status_code == 429  # and nobody from it is sent to the provider meanwhile
     assert nothing_written(session)
+
+
+def test_discovery_and_keys_are_fetched_once_then_cached(token_client, token_server, session):
+    make_official(session, email="someone@example.gov.uk")
+    for _ in range(2):
+        token_client.cookies.clear()
+        assert _callback_with(token_client, token_server).status_code == 303
+    assert token_server.gets.count("/.well-known/openid-configuration") == 1
+    assert token_server.gets.count("/jwks") == 1
+
+
+def test_a_provider_that_never_answers_is_given_up_on_after_the_timeout(database_url, test_library, session):
+    import socket
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import HtmlClient
+
+    oidc.clear_cache()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)  # accepts connections, never answers
+    issuer = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    app = create_app(make_settings(database_url, oidc_providers=[provider_settings(issuer)], oidc_timeout_seconds=1),
+                     library=test_library)
+    try:
+        with TestClient(app, follow_redirects=False) as raw:
+            client = HtmlClient(raw)
+            token = client.csrf_token()
+            began = time.monotonic()
+            response = client.post("/sign-in", data={"email": "a@example.gov.uk", "csrf_token": token})
+            waited = time.monotonic() - began
+    finally:
+        app.state.engine.dispose()
+        silent.close()
+    assert response.status_code == 503 and waited < 3
+    assert nothing_written(session)
