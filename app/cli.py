@@ -345,6 +345,11 @@ from app.delivery_cli import register_commands  # noqa: E402
 
 register_commands(cli)
 
+# `aptrain xapi backfill` too (app/xapi_cli.py).
+from app.xapi_cli import register_commands as register_xapi_commands  # noqa: E402
+
+register_xapi_commands(cli)
+
 
 def main() -> None:
     cli()

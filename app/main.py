@@ -19,6 +19,7 @@ from app.config import Settings, get_settings
 from app.content.live import LiveLibrary
 from app.content.model import Library
 from app.db import RETRY_AFTER, is_busy, make_engine
+from app.services.learning import xapi
 from app.web import admin, auth, author, dashboards, imports, learn, manage, pages
 from app.web import api_tokens as api_tokens_web
 from app.web import exports as exports_web
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.state.engine = make_engine(settings.database_url, settings.database_limits)
     # A ready Library (tests) is served as it is; otherwise the modules folder, re-read on change if asked.
     app.state.library = library if library is not None else LiveLibrary(settings.modules_dir, reload=bool(settings.reload_modules))
+    # Learning records: with an LRS configured, each attempt event's xAPI statements go to the outbox.
+    xapi.setup(settings)
 
     # Innermost (added first): its 413 is raised in the handler's own task, where the error pages catch it.
     app.add_middleware(

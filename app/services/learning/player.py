@@ -19,6 +19,7 @@ from app.content.model import Choice, Library, Module, Option, Question, Scene
 from app.content.parser import parse_bytes
 from app.content.shuffle import in_order
 from app.models import Attempt, AttemptEvent, AttemptState, Completion, EventKind, ModuleVersion, Official
+from app.services.learning import xapi
 from app.services.organisation.assignments import recompute_officials
 
 
@@ -132,8 +133,10 @@ def _move(session: Session, attempt: Attempt, from_step: int, **changes) -> bool
 
 def _record(session: Session, attempt: Attempt, kind: EventKind, **values) -> None:
     last = session.exec(select(func.max(AttemptEvent.seq)).where(AttemptEvent.attempt_id == attempt.id)).one()
-    session.add(AttemptEvent(attempt_id=attempt.id, seq=(last or 0) + 1, kind=kind.value, **values))
+    event = AttemptEvent(attempt_id=attempt.id, seq=(last or 0) + 1, kind=kind.value, **values)
+    session.add(event)
     session.flush()
+    xapi.enqueue_event(session, attempt, event)  # its learning-record statements, in this same transaction
 
 
 def choose(session: Session, attempt: Attempt, module: Module, *, step: int, scene_id: str, choice_id: str) -> bool:
