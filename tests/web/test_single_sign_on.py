@@ -458,3 +458,19 @@ def test_a_provider_that_never_answers_is_given_up_on_after_the_timeout(database
         silent.close()
     assert response.status_code == 503 and waited < 3
     assert nothing_written(session)
+
+
+def test_a_second_account_at_the_provider_with_a_linked_officials_email_is_refused(client, session, issuer):
+    """Once an official is linked to one subject, another subject claiming their email (a reassigned address)
+    does not sign in as them."""
+    make_official(session, email="kept@example.gov.uk")
+    set_user(issuer, "sub-kept", email="kept@example.gov.uk", email_verified=True)
+    assert sign_in_via(client, "kept@example.gov.uk", "sub-kept").status_code == 303
+    client.cookies.clear()
+    set_user(issuer, "sub-newcomer", email="kept@example.gov.uk", email_verified=True)
+    response = sign_in_via(client, "kept@example.gov.uk", "sub-newcomer")
+    assert response.status_code == 403
+    assert check_page(response.text).h1.text.strip() == "You cannot sign in this way"
+    session.expire_all()
+    assert len(session.exec(select(UserSession)).all()) == 1
+    assert [i.subject for i in session.exec(select(OfficialIdentity))] == ["sub-kept"]
