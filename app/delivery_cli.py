@@ -9,19 +9,25 @@ import typer
 
 
 def configure_senders(settings) -> None:
-    """Register every channel's sender for this process: email (log or GOV.UK Notify), and xAPI when its
-    module provides one (`app.services.xapi.register(settings)`)."""
+    """Register every channel's sender for this process: email (log or GOV.UK Notify), then any channel whose
+    module offers `register(settings)` (xAPI: app.services.learning.lrs registers "xapi" when an LRS is set)."""
+    import importlib
+
     from app.services.email import email_sender
     from app.services.outbox import register_sender
 
     register_sender("email", email_sender(settings))
-    try:
-        from app.services import xapi
-    except ImportError:
-        return
-    register = getattr(xapi, "register", None)
-    if register is not None:
-        register(settings)
+    for name in SENDER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(settings)
+
+
+SENDER_MODULES = ("app.services.learning.lrs",)
 
 
 def worker(

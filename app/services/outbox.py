@@ -95,9 +95,15 @@ def enqueue(session: Session, channel: str, key: str, payload: dict) -> bool:
 
 
 def enqueue_many(session: Session, channel: str, messages: list[tuple[str, dict]]) -> int:
-    """`enqueue` for many (key, payload) pairs in one statement; returns how many were new."""
-    if not messages:
-        return 0
-    statement = _insert_ignoring_duplicates(session.get_bind().dialect.name).returning(OutboxMessage.__table__.c.id)
-    result = session.execute(statement, [_row(channel, key, payload) for key, payload in messages])
-    return len(result.all())
+    """`enqueue` for many (key, payload) pairs; returns how many were new."""
+    return len(enqueue_many_keys(session, channel, messages))
+
+
+def enqueue_many_keys(session: Session, channel: str, messages: list[tuple[str, dict]]) -> set[str]:
+    """`enqueue` for many (key, payload) pairs, in batches; returns the keys that were new."""
+    written: set[str] = set()
+    statement = _insert_ignoring_duplicates(session.get_bind().dialect.name).returning(OutboxMessage.__table__.c.key)
+    for start in range(0, len(messages), 5000):
+        rows = [_row(channel, key, payload) for key, payload in messages[start : start + 5000]]
+        written.update(session.execute(statement, rows).scalars().all())
+    return written

@@ -8,7 +8,7 @@ matches again the same row comes back, and a still-valid completion still counts
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import or_
@@ -65,6 +65,9 @@ class Context:
     unit_paths: dict[int, str]
     department_names: dict[int, str]
     current_majors: dict[str, tuple[int, date]]  # module id -> (newest major version, first served)
+    # Assignments made or renewed by this recompute: their new-assignment emails go to the outbox in the same
+    # transaction (app.services.reminders.enqueue_assigned), once they have ids.
+    newly_assigned: list[tuple[Assignment, Official, Requirement]] = field(default_factory=list)
 
 
 def _ids(text: str) -> set[int]:
@@ -254,9 +257,11 @@ def recompute_official(
         if assignment is None:
             assignment = Assignment(official_id=official.id, requirement_id=requirement.id, assigned_on=ctx.today, due_on=ctx.today)
             existing[requirement.id] = assignment
+            ctx.newly_assigned.append((assignment, official, requirement))
         elif not assignment.active:
             assignment.active, assignment.ended_on, assignment.ended_reason = True, None, ""
             assignment.assigned_on = ctx.today
+            ctx.newly_assigned.append((assignment, official, requirement))
         before = _facts(assignment)
         completion, completed, expires, retake_due = _completion_facts(requirement, completions, ctx)
         assignment.due_on = due_on(requirement, assignment.assigned_on, found)
@@ -318,6 +323,10 @@ def recompute_officials(session: Session, official_ids: Iterable[int], today: da
                 )
             )
     session.flush()
+    if ctx.newly_assigned:
+        from app.services.reminders import enqueue_assigned
+
+        enqueue_assigned(session, ctx.newly_assigned)
     return changed
 
 
