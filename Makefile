@@ -6,12 +6,12 @@ BIN := $(VENV)/bin
 CSS := app/static/build/application.css
 export APTRAIN_ENVIRONMENT ?= development
 
-.PHONY: run test setup assets migrate seed lint browser clean
+.PHONY: run test setup assets migrate seed lint browser lrs clean
 
 run: setup assets migrate seed ## Set up, migrate and seed an SQLite database, then serve on http://127.0.0.1:8000 with the outbox worker beside it
 	$(BIN)/aptrain worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; $(BIN)/aptrain serve
 
-test: setup assets browser ## Install what the tests need (Chromium included), check the code with ruff and run the whole suite
+test: setup assets browser lrs ## Install what the tests need (Chromium included), check the code with ruff and run the whole suite
 	$(BIN)/ruff check app tests bench migrations/env.py
 	APTRAIN_ENVIRONMENT=test $(BIN)/pytest
 
@@ -22,6 +22,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
+
+# The tests' Learning Record Store, Ralph, in a virtual environment of its own (its pinned FastAPI and Starlette
+# never meet the application's). If it cannot be installed, the LRS tests skip and say why.
+RALPH_VENV := .venv-ralph
+lrs: $(RALPH_VENV)/.installed
+
+$(RALPH_VENV)/.installed:
+	test -x $(RALPH_VENV)/bin/python || $(PYTHON) -m venv $(RALPH_VENV)
+	($(RALPH_VENV)/bin/pip install --quiet --upgrade pip && \
+	  $(RALPH_VENV)/bin/pip install --quiet "ralph-malph[cli,lrs]==5.1.0" "requests==2.34.2" && touch $@) \
+	  || echo "Could not install Ralph: the LRS tests will skip"
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -52,4 +63,4 @@ browser:
 	fi
 
 clean:
-	rm -rf $(VENV) node_modules app/static/build aptrain.db aptrain.db-wal aptrain.db-shm
+	rm -rf $(VENV) $(RALPH_VENV) node_modules app/static/build aptrain.db aptrain.db-wal aptrain.db-shm
