@@ -82,6 +82,7 @@ _ADMIN_MENU: tuple[tuple[str, str, str], ...] = (
     ("Imports", "imports", "imports"),
     ("Audit log", "audit_log", "audit"),
     ("API tokens", "token_list", "api-tokens"),
+    ("Notifications", "notifications", "notifications"),
 )
 
 

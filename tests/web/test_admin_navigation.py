@@ -13,6 +13,7 @@ ADMIN_PAGES = {
     "/admin/imports": "Imports",
     "/admin/audit": "Audit log",
     "/admin/api-tokens": "API tokens",
+    "/admin/notifications": "Notifications",
 }
 
 

@@ -204,6 +204,8 @@ route                                                      learner        manage
 /admin/imports                                             403            403                  403                          200                  403
 /admin/api-tokens                                          403            403                  403                          200                  403
 /admin/api-tokens/{token_id}/revoke                        403            403                  403                          200                  403
+/admin/notifications                                       403            403                  403                          200                  403
+/admin/notifications/{message_id}                          403            403                  403                          200                  403
 /author                                                    403            403                  403                          200                  200
 /author/coverage                                           403            403                  403                          200                  200
 /author/modules/{module_id}                                403            403                  403                          200                  200
@@ -262,10 +264,24 @@ def matrix_ids(client, session, org) -> dict:
     page = client.get("/modules/checkpoint-visit")
     response = client.post("/modules/checkpoint-visit/attempts", data=hidden_fields(page.text, action_ending="/attempts"))
     completion = _learner_completion(session, org["learner"])  # for the record's rows: the learner's certificate
+    from app.services import outbox
+
+    outbox.enqueue(session, "email", "matrix-message", {"to": "x@example.gov.uk", "subject": "A reminder", "body": "Hello"})
+    message_id = session.exec(select_outbox_id()).one()
+    session.commit()
     return {"module_id": "checkpoint-visit", "attempt_id": response.headers["location"].rsplit("/", 1)[1],
             "completion_id": completion.id, "code": completion.verification_code,
             "official_id": org["in_team"].id, "requirement_id": requirement.id,
-            "department_id": org["fcdo"].id, "other_department_id": org["mod"].id, "token_id": token.id}
+            "department_id": org["fcdo"].id, "other_department_id": org["mod"].id, "token_id": token.id,
+            "message_id": message_id}
+
+
+def select_outbox_id():
+    from sqlmodel import select
+
+    from app.models import OutboxMessage
+
+    return select(OutboxMessage.id).where(OutboxMessage.key == "matrix-message")
 
 
 def test_role_by_route_matrix(app, session, org, matrix_ids):
