@@ -167,3 +167,13 @@ def test_backfill_enqueues_past_events_once(session, module):
     from app.clock import today
 
     assert xapi.backfill(session, CONFIG, since=today() + timedelta(days=1)) == (0, 0)
+
+
+def test_statements_are_written_with_the_event_or_not_at_all(session, module, configured):
+    """Same transaction: an attempt rolled back leaves neither its events nor their statements."""
+    from app.models import AttemptEvent
+
+    player.start_attempt(session, make_official(session), module)
+    assert len(_queued(session)) == 2  # launched, experienced: in the open transaction
+    session.rollback()
+    assert session.exec(select(AttemptEvent)).first() is None and _queued(session) == []
