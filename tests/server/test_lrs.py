@@ -73,6 +73,35 @@ def _pass(session, module):
     return learner
 
 
+def _fail_after_going_back(session, module):
+    """To the poor ending, back (rewound), to it again, every answer wrong: … rewound … failed."""
+    attempt = player.start_attempt(session, make_official(session), module)
+    for choice_id in ("report", "send-name"):
+        player.choose(session, attempt, module, step=attempt.step, scene_id=attempt.current_scene, choice_id=choice_id)
+        player.proceed(session, attempt, module, step=attempt.step)
+    assert player.rewind(session, attempt, module, step=attempt.step)
+    player.choose(session, attempt, module, step=attempt.step, scene_id=attempt.current_scene, choice_id="send-name")
+    player.proceed(session, attempt, module, step=attempt.step)
+    player.proceed(session, attempt, module, step=attempt.step)
+    player.answer(session, attempt, module, step=attempt.step, answers={"q-prep": {"1"}, "q-signs": {"3"}})
+    session.commit()
+    assert attempt.passed is False
+
+
+def test_a_fail_and_a_rewind_reach_the_lrs(engine, session, test_library, lrs, lrs_settings):
+    _fail_after_going_back(session, test_library.get("checkpoint-visit"))
+    queued = {json.loads(m.payload)["id"]: json.loads(m.payload) for m in _messages(engine)}
+    tally = _deliver(engine)
+    assert (tally.sent, tally.failed) == (len(queued), 0)
+    stored = {s["id"]: s for s in lrs.statements()}
+    assert set(stored) == set(queued)
+    verbs = {s["verb"]["id"] for s in stored.values()}
+    assert {ADL + "failed", ADL + "completed", "https://training.example.gov.uk/xapi/verbs/rewound"} <= verbs
+    assert ADL + "passed" not in verbs
+    failed = next(s for s in stored.values() if s["verb"]["id"] == ADL + "failed")
+    assert failed["result"]["success"] is False
+
+
 def test_an_attempts_statements_reach_the_lrs_and_read_back(engine, session, test_library, lrs, lrs_settings):
     learner = _pass(session, test_library.get("checkpoint-visit"))
     queued = [json.loads(m.payload) for m in _messages(engine)]
