@@ -42,14 +42,17 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Restart when Python code changes (development)")] = False,
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes (uvicorn workers) sharing the port")] = 1,
 ) -> None:
-    """Serve the platform over HTTP."""
+    """Serve the platform over HTTP, in one process or several (`--workers N`)."""
     import uvicorn
 
     from app.config import get_settings
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if reload and workers > 1:
+        raise typer.BadParameter("--reload runs one process: leave out --workers")
     if reload:
         os.environ["APTRAIN_RELOAD_MODULES"] = "true"  # read by the reloader's worker process
     uvicorn.run(
@@ -58,6 +61,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         reload=reload,
+        # Several processes: uvicorn's supervisor starts them, restarts one that dies, and passes SIGTERM on.
+        workers=workers,
         log_level=settings.log_level,
         proxy_headers=True,
         # SIGTERM: stop accepting, let requests in flight finish for this long, then close whatever is left.

@@ -49,8 +49,9 @@ class Server:
 
 
 @contextmanager
-def live_server(database_url: str, log_path: Path, *, modules_dir: Path | None = None, **env_overrides: str) -> Iterator[Server]:
-    """`aptrain serve` on a free port; waits for /healthz, yields, then stops it with SIGTERM (bounded)."""
+def live_server(database_url: str, log_path: Path, *, modules_dir: Path | None = None, workers: int = 1,
+                **env_overrides: str) -> Iterator[Server]:
+    """`aptrain serve [--workers N]` on a free port; waits for /healthz, yields, then stops it with SIGTERM (bounded)."""
     port = free_port()
     env = {
         **os.environ,
@@ -63,7 +64,7 @@ def live_server(database_url: str, log_path: Path, *, modules_dir: Path | None =
     }
     log = open(log_path, "w+", encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,
