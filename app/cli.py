@@ -356,6 +356,12 @@ from app.xapi_cli import register_commands as register_xapi_commands  # noqa: E4
 register_xapi_commands(cli)
 
 
+# `aptrain rollover` (app/counts_cli.py).
+from app.counts_cli import register_commands as register_counts_commands  # noqa: E402
+
+register_counts_commands(cli)
+
+
 def main() -> None:
     cli()
 

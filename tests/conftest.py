@@ -269,6 +269,7 @@ def populated_org(session, org_units) -> dict:
 
     from app.clock import today
     from app.models import Assignment
+    from app.services.compliance.maintained import sync
     from app.services.organisation.assignments import recompute_officials
     from tests.factories import make_requirement
 
@@ -297,6 +298,7 @@ def populated_org(session, org_units) -> dict:
         elif n % 5 == 3:
             assignment.exempt_until = today() + timedelta(days=30)
         session.add(assignment)
+    sync(session, [a.id for a in rows])  # facts written directly: keep the maintained counts with them
     session.commit()
     return {**u, **people}
 

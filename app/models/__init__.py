@@ -5,10 +5,12 @@ from app.models.compliance import Assignment, AuditEvent, DueRule, Exemption, Ex
 from app.models.learning import Attempt, AttemptEvent, AttemptState, Completion, EventKind, ModuleVersion
 from app.models.organisation import Country, CountryRiskAssessment, Department, Posting, Unit
 from app.models.outbox import OutboxMessage, OutboxStatus
-from app.models.reporting import ApiToken, ComplianceSnapshot
+from app.models.reporting import ApiToken, ComplianceCount, ComplianceCountState, ComplianceSnapshot
 
 __all__ = [
     "ApiToken",
+    "ComplianceCount",
+    "ComplianceCountState",
     "ComplianceSnapshot",
     "Assignment",
     "Attempt",

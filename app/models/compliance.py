@@ -40,12 +40,17 @@ class Requirement(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
+_ROLLOVER_DATES = ("assigned_on", "ended_on", "due_on", "extended_to", "completed_on", "expires_on", "exempt_until")
+
+
 class Assignment(SQLModel, table=True):
     """One per (official, requirement), kept current. Ending one never deletes it."""
 
     __table_args__ = (
         UniqueConstraint("official_id", "requirement_id", name="uq_assignment"),
         Index("ix_assignment_requirement_active", "requirement_id", "active"),
+        # The daily rollover of the maintained counts finds the assignments whose dates it crosses by these.
+        *(Index(f"ix_assignment_{column}", column) for column in _ROLLOVER_DATES),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -64,6 +69,9 @@ class Assignment(SQLModel, table=True):
     ended_on: date | None = None
     ended_reason: str = Field(default="", max_length=300)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    # The compliance_count row this assignment is counted in today (None: not counted), kept by
+    # app.services.compliance.maintained in the transaction of every write.
+    counted_in: int | None = None
 
 
 class Exemption(SQLModel, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -31,6 +31,39 @@ class ComplianceSnapshot(SQLModel, table=True):
     not_yet_due: int = 0
     expiring_soon: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ComplianceCount(SQLModel, table=True):
+    """How many assignments are in one bucket today: (department, unit, unit path, requirement, country of
+    posting, status, expiring soon). Kept in the transaction of every assignment write and rolled over each
+    day (app.services.compliance.maintained); 0 and "" stand for no department, unit or country."""
+
+    __tablename__ = "compliance_count"
+    __table_args__ = (
+        UniqueConstraint("department_id", "unit_id", "unit_path", "requirement_id", "country_code", "status",
+                         "expiring_soon", name="uq_compliance_count_key"),
+        Index("ix_compliance_count_unit_path", "unit_path"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = 0
+    unit_id: int = 0
+    unit_path: str = Field(default="", max_length=400)
+    requirement_id: int
+    country_code: str = Field(default="", max_length=2)
+    status: str = Field(max_length=20)
+    expiring_soon: bool = False
+    n: int = 0
+
+
+class ComplianceCountState(SQLModel, table=True):
+    """The one row saying which day the compliance_count table is current for (None: to be built)."""
+
+    __tablename__ = "compliance_count_state"
+
+    id: int = Field(default=1, primary_key=True)
+    current_on: date | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class ApiToken(SQLModel, table=True):

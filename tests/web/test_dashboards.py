@@ -11,6 +11,7 @@ from sqlmodel import select
 from app.clock import today
 from app.models import Assignment, Requirement
 from app.services.audit import Actor
+from app.services.compliance.maintained import sync
 from app.services.compliance.status import expiring_soon, status_at
 from app.services.learning.catalogue import facts_of
 from app.services.organisation.assignments import recompute_officials
@@ -44,6 +45,7 @@ def org(org, session):
         for key, value in values.items():
             setattr(row, key, value)
         session.add(row)
+        sync(session, [row.id])  # facts written directly: keep the maintained counts with them
 
     edit("in_team", everyone, completed_on=TODAY - timedelta(days=10), expires_on=TODAY + timedelta(days=10))
     edit("other_team", everyone, exempt_until=TODAY + timedelta(days=30))

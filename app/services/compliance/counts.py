@@ -1,63 +1,27 @@
-"""Compliance counts and the officials behind them, for a scope and an as-at date, computed in SQL.
+"""Compliance counts and the officials behind them, for a scope and an as-at date.
 
-The CASE expression below is DESIGN.md's definition written once for the database; it agrees with
-`app.services.compliance.status.status_at` (a test checks the two on random data). Dashboards, exports and the
-API all read their figures from here.
+Today's figures come from the maintained table (app.services.compliance.maintained), a past day's from its
+nightly snapshot where one was taken, any other from one GROUP BY over the assignments with the status written
+as SQL (app.services.compliance.status_sql: DESIGN.md's definition, which agrees with
+`app.services.compliance.status.status_at`). Dashboards, exports and the API all read their figures from here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date, timedelta
+from datetime import date
 from operator import attrgetter
 from typing import ClassVar
 
-from sqlalchemy import and_, case, func, literal, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import case, false, func, select
 from sqlmodel import Session
 
-from app.models import Assignment, Official, Posting, Requirement
-from app.services.compliance.status import EXPIRING_SOON_DAYS, ListStatus, Status
-from app.services.organisation.scope import Scope
-
-
-def is_assigned(on: date) -> ColumnElement[bool]:
-    """Active officials with an assignment active at `on`."""
-    return and_(
-        Official.active.is_(True),
-        Assignment.assigned_on <= on,
-        or_(Assignment.ended_on.is_(None), Assignment.ended_on > on),
-    )
-
-
-def status_case(on: date) -> ColumnElement[str]:
-    """The status at `on` of an assigned row: exempt, compliant, overdue or not yet due."""
-    exempt = and_(Assignment.exempt_until.is_not(None), Assignment.exempt_until >= on)
-    compliant = and_(
-        Assignment.completed_on.is_not(None),
-        Assignment.completed_on <= on,
-        or_(Assignment.expires_on.is_(None), Assignment.expires_on > on),
-    )
-    due = func.coalesce(Assignment.extended_to, Assignment.due_on)
-    expired = and_(Assignment.completed_on.is_not(None), Assignment.expires_on.is_not(None), Assignment.expires_on <= on)
-    # After an expiry the effective due date is the later of the due date and the expiry date.
-    overdue = or_(and_(~expired, due < on), and_(expired, due < on, Assignment.expires_on < on))
-    return case(
-        (exempt, literal(Status.EXEMPT.value)),
-        (compliant, literal(Status.COMPLIANT.value)),
-        (overdue, literal(Status.OVERDUE.value)),
-        else_=literal(Status.NOT_YET_DUE.value),
-    )
-
-
-def expiring_soon_case(session: Session, on: date) -> ColumnElement[bool]:
-    """Compliant and expiring within 30 days, or within the requirement's recertification window if longer."""
-    windows = session.execute(select(Requirement.id, Requirement.recertification_days)).all()
-    horizons = [
-        and_(Assignment.requirement_id == rid, Assignment.expires_on <= on + timedelta(days=max(EXPIRING_SOON_DAYS, days)))
-        for rid, days in windows
-    ] or [literal(False)]
-    return and_(status_case(on) == Status.COMPLIANT.value, Assignment.expires_on.is_not(None), or_(*horizons))
+from app import clock
+from app.models import Assignment, ComplianceSnapshot, Official, Posting, Requirement
+from app.services.compliance import maintained
+from app.services.compliance.status import ListStatus, Status
+from app.services.compliance.status_sql import expiring_soon_case, is_assigned, status_case
+from app.services.organisation.scope import Scope, path_under
 
 
 @dataclass(frozen=True)
@@ -189,7 +153,54 @@ _ORDER = (Status.EXEMPT.value, Status.COMPLIANT.value, Status.OVERDUE.value, Sta
 
 
 def _counts(session: Session, scope: Scope, on: date, filters: Filters, dims: tuple[str, ...]) -> dict:
-    """{(group keys…): (assigned, exempt, compliant, overdue, not yet due, expiring soon)} from one GROUP BY.
+    """{(group keys…): (assigned, exempt, compliant, overdue, not yet due, expiring soon)}: today's from the
+    maintained table, a past day's from its nightly snapshot where there is one, otherwise the live query."""
+    if "official" not in dims and on == clock.today():
+        return maintained.read(session, scope, filters, dims)
+    if on < clock.today() and not filters.country_code and set(dims) <= SNAPSHOT_DIMS:
+        found = snapshots_read(session, scope, on, filters, dims)
+        if found is not None:
+            return found
+    return live_counts(session, scope, on, filters, dims)
+
+
+SNAPSHOT_DIMS = {"department", "unit", "module"}
+
+
+def snapshots_read(session: Session, scope: Scope, on: date, filters: Filters, dims: tuple[str, ...]) -> dict | None:
+    """The counts from `on`'s nightly snapshot (per unit and module), or None when no snapshot was taken that day."""
+    if session.execute(select(ComplianceSnapshot.id).where(ComplianceSnapshot.day == on).limit(1)).first() is None:
+        return None
+    s = ComplianceSnapshot
+    groups = {"department": s.department_id, "unit": s.unit_id, "module": s.module_id}
+    keys = [groups[d] for d in dims]
+    where = [s.day == on]
+    if not scope.everything:
+        if scope.department_id is not None:
+            where.append(s.department_id == scope.department_id)
+        elif scope.unit_path:
+            where.append(path_under(s.unit_path, scope.unit_path))
+        else:
+            where.append(false())
+    if filters.department_id is not None:
+        where.append(s.department_id == filters.department_id)
+    if filters.unit_path:
+        where.append(path_under(s.unit_path, filters.unit_path))
+    if filters.module_id:
+        where.append(s.module_id == filters.module_id)
+    sums = [func.coalesce(func.sum(getattr(s, name)), 0) for name in Counts.FIELDS]
+    rows = session.execute(select(*keys, *sums).where(*where).group_by(*keys)).all()
+    width = len(keys)
+    found = {tuple(row[:width]) if width else (None,): tuple(int(v) for v in row[width:]) for row in rows}
+    found = {key: values for key, values in found.items() if values[0]}
+    if not width and not found:
+        found[(None,)] = (0, 0, 0, 0, 0, 0)
+    return found
+
+
+def live_counts(session: Session, scope: Scope, on: date, filters: Filters, dims: tuple[str, ...]) -> dict:
+    """{(group keys…): (assigned, exempt, compliant, overdue, not yet due, expiring soon)} from one GROUP BY
+    over the assignments.
 
     Grouping by the status itself evaluates the status expression once per row (summing five CASEs of it
     evaluated it five times); the few rows per group are folded here."""

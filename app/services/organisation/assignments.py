@@ -30,6 +30,7 @@ from app.models import (
     Requirement,
     Unit,
 )
+from app.services.compliance.maintained import sync, sync_officials
 from app.services.compliance.status import add_months
 from app.services.organisation.countries import in_sentence
 
@@ -323,6 +324,7 @@ def recompute_officials(session: Session, official_ids: Iterable[int], today: da
                 )
             )
     session.flush()
+    sync_officials(session, ids)  # the maintained compliance counts, in this transaction
     if ctx.newly_assigned:
         from app.services.reminders import enqueue_assigned
 
@@ -366,3 +368,4 @@ def refresh_exemptions(session: Session, assignment: Assignment, today: date) ->
     assignment.extended_to = extensions.new_due_on if extensions is not None else None
     assignment.updated_at = utcnow()
     session.add(assignment)
+    sync(session, [assignment.id])  # the maintained compliance counts, in this transaction

@@ -1,0 +1,266 @@
+"""Compliance counts maintained as assignments change, so today's dashboards never scan the assignments.
+
+`compliance_count` holds how many assignments are in each bucket today: (department, unit, unit path,
+requirement, country of posting, status, expiring soon), the bucket worked out by the very SQL expressions
+the live query uses (app.services.compliance.status_sql). Each assignment names the bucket it is counted in
+(`assignment.counted_in`), so keeping the table right is one rule: after any write, `sync` the assignments it
+touched (in the same transaction); each whose bucket changed moves, -1 from the old and +1 to the new.
+
+Status changes with the calendar, so the table is current for one day (`compliance_count_state.current_on`).
+`roll_to` moves it to another day: only the assignments whose assigned, ended, due, extended, completed,
+expiry or exemption date lies between the two days (found by their indexes) can change bucket, and only
+those are synced. It runs from `aptrain rollover` (safe to run twice), and automatically when a read or a
+write finds the table stale. A long jump, or a table never built, is rebuilt in a few set-based statements.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import and_, bindparam, case, delete, false, func, insert, select, union, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from app import clock
+from app.models import Assignment, ComplianceCount, ComplianceCountState, Official, Posting, Requirement
+from app.services.compliance.status import EXPIRING_SOON_DAYS, Status
+from app.services.compliance.status_sql import expiring_soon_case, is_assigned, status_case
+from app.services.organisation.scope import Scope, path_under
+
+REBUILD_AFTER_DAYS = 62  # a longer jump is rebuilt rather than walked
+_CHUNK = 500
+_COUNT, _STATE, _ASSIGNMENT = ComplianceCount.__table__, ComplianceCountState.__table__, Assignment.__table__
+KEY = ("department_id", "unit_id", "unit_path", "requirement_id", "country_code", "status", "expiring_soon")
+
+
+def _key_columns(session: Session, on: date) -> list:
+    """An assignment row's bucket at `on`, in KEY's order (0 and "" for no department, unit or country)."""
+    return [
+        func.coalesce(Official.department_id, 0),
+        func.coalesce(Official.unit_id, 0),
+        Official.unit_path,
+        Assignment.requirement_id,
+        func.coalesce(Posting.country_code, ""),
+        status_case(on),
+        case((expiring_soon_case(session, on), True), else_=False),
+    ]
+
+
+def _keyed(columns: list):
+    return (select(*columns).select_from(Assignment).join(Official, Official.id == Assignment.official_id)
+            .outerjoin(Posting, Posting.id == Assignment.posting_id))
+
+
+def _key(row) -> tuple:
+    department, unit, path, requirement, country, status, soon = row
+    return int(department), int(unit), path or "", int(requirement), country or "", status, bool(soon)
+
+
+def _insert_ignoring_duplicates(session: Session, table, rows: list[dict]) -> None:
+    dialect = session.get_bind().dialect.name
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
+    session.connection().execute(statement, rows)
+
+
+def _bucket_ids(session: Session, keys: set[tuple]) -> dict[tuple, int]:
+    """The compliance_count id of each key, the missing rows created (with n = 0)."""
+    found: dict[tuple, int] = {}
+    if not keys:
+        return found
+    conn = session.connection()
+    requirements, units = sorted({k[3] for k in keys}), sorted({k[1] for k in keys})
+
+    def load() -> None:
+        query = select(_COUNT.c.id, *(_COUNT.c[name] for name in KEY)).where(
+            _COUNT.c.requirement_id.in_(requirements), _COUNT.c.unit_id.in_(units))
+        for row in conn.execute(query):
+            key = _key(row[1:])
+            if key in keys:
+                found[key] = row[0]
+
+    load()
+    missing = keys - found.keys()
+    if missing:
+        _insert_ignoring_duplicates(session, _COUNT, [{**dict(zip(KEY, key)), "n": 0} for key in sorted(missing)])
+        load()
+    return found
+
+
+def _move(session: Session, assignment_ids: list[int], on: date) -> int:
+    """Put each of these assignments in its bucket at `on`; returns how many moved."""
+    conn = session.connection()
+    lock = session.get_bind().dialect.name == "postgresql"
+    moved = 0
+    for start in range(0, len(assignment_ids), _CHUNK):
+        chunk = assignment_ids[start:start + _CHUNK]
+        assigned = case((is_assigned(on), 1), else_=0)
+        query = _keyed([Assignment.id, Assignment.counted_in, assigned, *_key_columns(session, on)]).where(
+            Assignment.id.in_(chunk))
+        if lock:  # two transactions moving one assignment must not both take it out of its old bucket
+            query = query.order_by(Assignment.id).with_for_update(of=Assignment)
+        rows = [(row[0], row[1], bool(row[2]), _key(row[3:])) for row in conn.execute(query)]
+        ids = _bucket_ids(session, {key for _, _, yes, key in rows if yes})
+        deltas: Counter = Counter()
+        moves = []
+        for assignment_id, counted, yes, key in rows:
+            bucket = ids[key] if yes else None
+            if bucket != counted:
+                if counted is not None:
+                    deltas[counted] -= 1
+                if bucket is not None:
+                    deltas[bucket] += 1
+                moves.append({"aid": assignment_id, "bucket": bucket})
+        if moves:
+            conn.execute(update(_ASSIGNMENT).where(_ASSIGNMENT.c.id == bindparam("aid"))
+                         .values(counted_in=bindparam("bucket")), moves)
+        changes = [{"cid": cid, "delta": delta} for cid, delta in sorted(deltas.items()) if delta]
+        if changes:
+            conn.execute(update(_COUNT).where(_COUNT.c.id == bindparam("cid"))
+                         .values(n=_COUNT.c.n + bindparam("delta")), changes)
+        moved += len(moves)
+    return moved
+
+
+def sync(session: Session, assignment_ids: Iterable[int | None]) -> int:
+    """After a write: move these assignments to their buckets today, in the caller's transaction."""
+    ids = sorted({i for i in assignment_ids if i is not None})
+    if not ids:
+        return 0
+    session.flush()
+    on = ensure_current(session)
+    return _move(session, ids, on)
+
+
+def sync_officials(session: Session, official_ids: Iterable[int]) -> int:
+    """After a write to officials (their unit, department or status) or to their assignments: all of theirs."""
+    officials = sorted(set(official_ids))
+    session.flush()
+    ids: list[int] = []
+    for start in range(0, len(officials), _CHUNK):
+        chunk = officials[start:start + _CHUNK]
+        ids += session.execute(select(Assignment.id).where(Assignment.official_id.in_(chunk))).scalars().all()
+    return sync(session, ids)
+
+
+def current_on(session: Session) -> date | None:
+    """The day the table is current for (None: not built yet)."""
+    return session.execute(select(_STATE.c.current_on).where(_STATE.c.id == 1)).scalar()
+
+
+def ensure_current(session: Session, today: date | None = None) -> date:
+    """The table, rolled over to today if it is not current (the first request of a day does this)."""
+    today = today or clock.today()
+    if current_on(session) == today:
+        return today
+    roll_to(session, today)
+    return today
+
+
+def _crossed(session: Session, old: date, new: date) -> list[int]:
+    """Assignments one of whose dates lies between `old` and `new`: the only ones whose bucket can differ."""
+    low, high = min(old, new) - timedelta(days=1), max(old, new) + timedelta(days=1)
+    columns = [Assignment.assigned_on, Assignment.ended_on, Assignment.due_on, Assignment.extended_to,
+               Assignment.completed_on, Assignment.expires_on, Assignment.exempt_until]
+    parts = [select(Assignment.id).where(column.between(low, high)) for column in columns]
+    # Expiring soon looks ahead by 30 days, or by a requirement's longer recertification window.
+    windows = session.execute(select(func.max(Requirement.recertification_days))).scalar() or 0
+    ahead = max(EXPIRING_SOON_DAYS, windows)
+    parts.append(select(Assignment.id).where(
+        Assignment.expires_on.between(low + timedelta(days=EXPIRING_SOON_DAYS), high + timedelta(days=ahead))))
+    return sorted(session.execute(union(*parts)).scalars().all())
+
+
+def roll_to(session: Session, day: date, *, rebuild: bool = False) -> str:
+    """Make the table current for `day`: "current" (nothing to do), "rolled" or "rebuilt". Safe to run twice,
+    and by two processes at once: the state row is locked (PostgreSQL) or the write lock held (SQLite)."""
+    session.flush()
+    _insert_ignoring_duplicates(session, _STATE, [{"id": 1, "current_on": None, "updated_at": clock.utcnow()}])
+    query = select(_STATE.c.current_on).where(_STATE.c.id == 1)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    old = session.connection().execute(query).scalar()
+    if old == day and not rebuild:
+        return "current"
+    if rebuild or old is None or abs((day - old).days) > REBUILD_AFTER_DAYS:
+        _rebuild(session, day)
+        done = "rebuilt"
+    else:
+        _move(session, _crossed(session, old, day), day)
+        done = "rolled"
+    session.connection().execute(update(_STATE).where(_STATE.c.id == 1).values(current_on=day, updated_at=clock.utcnow()))
+    return done
+
+
+def _rebuild(session: Session, day: date) -> None:
+    """Every bucket counted afresh in three set-based statements, and every assignment told its bucket."""
+    conn = session.connection()
+    keys = _key_columns(session, day)
+    conn.execute(update(_ASSIGNMENT).where(_ASSIGNMENT.c.counted_in.is_not(None)).values(counted_in=None))
+    conn.execute(delete(_COUNT))
+    labelled = [column.label(name) for column, name in zip(keys, KEY)]
+    grouped = _keyed([*labelled, func.count().label("n")]).where(is_assigned(day)).group_by(*keys)
+    conn.execute(insert(_COUNT).from_select([*KEY, "n"], grouped))
+    buckets = _keyed([Assignment.id.label("aid"), *labelled]).where(is_assigned(day)).subquery()
+    matched = select(buckets.c.aid, _COUNT.c.id.label("cid")).join(
+        _COUNT, and_(*(_COUNT.c[name] == buckets.c[name] for name in KEY)))
+    pairs = matched.subquery()
+    conn.execute(update(_ASSIGNMENT).where(_ASSIGNMENT.c.id == pairs.c.aid).values(counted_in=pairs.c.cid))
+
+
+# ---- reading ------------------------------------------------------------------------------------------------
+
+_ORDER = (Status.EXEMPT.value, Status.COMPLIANT.value, Status.OVERDUE.value, Status.NOT_YET_DUE.value)
+_NONE = {"department": 0, "unit": 0, "country": ""}  # the table's stand-ins for "none"
+
+
+def _within(scope: Scope, department_id: int | None, unit_path: str | None, country_code: str | None) -> list:
+    """The scope and the filters as conditions on the table's columns (as Scope.within does on officials)."""
+    c = _COUNT.c
+    clauses = []
+    if not scope.everything:
+        if scope.department_id is not None:
+            clauses.append(c.department_id == scope.department_id)
+        elif scope.unit_path:
+            clauses.append(path_under(c.unit_path, scope.unit_path))
+        else:
+            clauses.append(false())
+    if department_id is not None:
+        clauses.append(c.department_id == department_id)
+    if unit_path:
+        clauses.append(path_under(c.unit_path, unit_path))
+    if country_code:
+        clauses.append(c.country_code == country_code)
+    return clauses
+
+
+def read(session: Session, scope: Scope, filters, dims: tuple[str, ...]) -> dict:
+    """{(group keys…): (assigned, exempt, compliant, overdue, not yet due, expiring soon)} today, from the table;
+    `filters` is a counts.Filters, `dims` among department, unit, module and country. Rolls the table over first
+    if it is not current."""
+    ensure_current(session)
+    groups = {"department": _COUNT.c.department_id, "unit": _COUNT.c.unit_id, "country": _COUNT.c.country_code,
+              "module": Requirement.module_id}
+    keys = [groups[d] for d in dims]
+    query = select(*keys, _COUNT.c.status, _COUNT.c.expiring_soon, func.sum(_COUNT.c.n)).select_from(_COUNT)
+    if "module" in dims or filters.module_id:
+        query = query.join(Requirement, Requirement.id == _COUNT.c.requirement_id)
+        if filters.module_id:
+            query = query.where(Requirement.module_id == filters.module_id)
+    query = query.where(_COUNT.c.n != 0, *_within(scope, filters.department_id, filters.unit_path, filters.country_code))
+    query = query.group_by(*keys, _COUNT.c.status, _COUNT.c.expiring_soon)
+    width = len(keys)
+    folded: dict = {}
+    for row in session.execute(query):
+        key = tuple(None if _NONE.get(d, None) == v else v for d, v in zip(dims, row[:width])) if width else (None,)
+        state, expiring, n = row[width], bool(row[width + 1]), int(row[width + 2] or 0)
+        values = folded.setdefault(key, [0, 0, 0, 0, 0, 0])
+        values[0] += n
+        values[1 + _ORDER.index(state)] += n
+        values[5] += n if expiring else 0
+    folded = {key: values for key, values in folded.items() if values[0]}
+    if not width and not folded:
+        folded[(None,)] = [0, 0, 0, 0, 0, 0]
+    return {key: tuple(values) for key, values in folded.items()}
