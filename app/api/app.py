@@ -29,8 +29,9 @@ on the service's configured address (APTRAIN_BASE_URL), never on the Host header
 
 Errors are JSON `{"detail": …}` with status 400 (bad cursor), 401 (no, unknown, revoked or expired token),
 403 (a filter outside the token's scope), 404 (unknown department, unit or country) or 422 (invalid
-parameters). Only this schema is served: the interactive documentation pages need scripts from a CDN,
-which this service's Content-Security-Policy blocks."""
+parameters: dates are YYYY-MM-DD, and a parameter the operation does not have is refused, not ignored).
+Only this schema is served: the interactive documentation pages need scripts from a CDN, which this
+service's Content-Security-Policy blocks."""
 
 
 def create_api(engine: Engine, base_url: str | None = None) -> FastAPI:

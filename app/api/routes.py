@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 from sqlmodel import Session
 
 from app.api.schemas import AssignmentOut, AssignmentPage, Figures, Group, Problem, Summary
@@ -29,10 +30,43 @@ EXPIRES_HEADER = "API-Token-Expires"  # on every answer: when the token stops wo
 WARNING_HEADER = "API-Token-Warning"  # only in its last 30 days: a sentence for the system's logs or alerts
 ERRORS = {status: {"model": Problem} for status in (400, 401, 403, 404, 422)}
 bearer = HTTPBearer(auto_error=False, description="An API token issued by a central admin: apt_…")
-router = APIRouter(responses=ERRORS)
+
+
+def known_parameters(request: Request) -> None:
+    """A query parameter the operation does not have is refused (422), not ignored: a misspelt filter
+    (`?departmnet=5`) would otherwise answer with every row in the token's scope, as if no filter were given."""
+    route = request.scope.get("route")
+    unknown = sorted(set(request.query_params) - (_query_names(route.dependant) if route else set()))
+    if unknown:
+        raise HTTPException(422, [{"loc": ["query", name], "msg": "Unknown parameter", "type": "unknown_parameter"}
+                                  for name in unknown])
+
+
+def _query_names(dependant) -> set[str]:
+    """Every query parameter an operation reads, its dependencies' included."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+router = APIRouter(responses=ERRORS, dependencies=[Depends(known_parameters)])
 
 
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def _iso_date(value: object) -> object:
+    """Only a calendar date as YYYY-MM-DD: pydantic alone would read `on=0` or `on=1e9` as a Unix time."""
+    if isinstance(value, str) and not (len(value) == 10 and value[4] == value[7] == "-"
+                                       and (value[:4] + value[5:7] + value[8:]).isascii()
+                                       and (value[:4] + value[5:7] + value[8:]).isdigit()):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+AsAt = Annotated[date | None, BeforeValidator(_iso_date),
+                 Query(description="The as-at date (YYYY-MM-DD); default today")]
 
 
 def token_scope(request: Request, response: Response, session: DbDep,
@@ -73,7 +107,7 @@ def _filters(session: Session, scope: Scope, department: int | None, unit: int |
 
 
 @router.get("/compliance/summary", response_model=Summary, summary="Compliance figures per group and in total")
-def summary(session: DbDep, scope: TokenScope, on: date | None = None,
+def summary(session: DbDep, scope: TokenScope, on: AsAt = None,
             by: Literal["department", "unit", "module", "country"] | None = None, department: QueryId = None,
             unit: QueryId = None, country: str | None = None, module: str | None = None) -> Summary:
     on = on or today()
@@ -115,7 +149,7 @@ def _encode(assignment_id: int) -> str:
 
 
 @router.get("/assignments", response_model=AssignmentPage, summary="Officials' assignments and their status, a page at a time")
-def assignments(request: Request, session: DbDep, scope: TokenScope, on: date | None = None,
+def assignments(request: Request, session: DbDep, scope: TokenScope, on: AsAt = None,
                 status: Literal["assigned", "exempt", "compliant", "overdue", "not-yet-due", "expiring-soon"] = "assigned",
                 department: QueryId = None, unit: QueryId = None, country: str | None = None,
                 module: str | None = None, cursor: Annotated[str | None, Query(alias="page[cursor]")] = None,

@@ -134,3 +134,17 @@ def test_openapi_lists_both_paths_and_the_bearer_scheme(client):
 def test_api_answers_carry_the_security_headers(client, session, populated_org):
     response = client.get("/api/v1/compliance/summary", headers=bearer(token_for(session, everything=True)))
     assert response.headers["x-content-type-options"] == "nosniff" and response.headers["cache-control"] == "no-store"
+
+
+def test_a_date_is_only_yyyy_mm_dd_and_an_unknown_parameter_is_refused(client, session, populated_org):
+    """Found by Schemathesis: `on=0` was read as a Unix time (1970-01-01), and a misspelt filter was ignored, so
+    `?departmnet=5` answered with every row in the token's scope."""
+    secret = token_for(session, everything=True)
+    for query in ("on=0", "on=1700000000", "on=2026-1-5", "departmnet=5", "limit=5&colour=red"):
+        response = client.get(f"/api/v1/assignments?{query}", headers=bearer(secret))
+        assert response.status_code == 422, query
+        assert isinstance(response.json()["detail"], list)
+    unknown = client.get("/api/v1/compliance/summary?departmnet=5", headers=bearer(secret)).json()["detail"]
+    assert unknown == [{"loc": ["query", "departmnet"], "msg": "Unknown parameter", "type": "unknown_parameter"}]
+    assert client.get("/api/v1/compliance/summary?on=2026-01-05", headers=bearer(secret)).json()["as_at"] == "2026-01-05"
+    assert client.get("/api/v1/assignments?page[cursor]=&limit=2", headers=bearer(secret)).status_code == 200
