@@ -7,7 +7,10 @@ Every wait is bounded, so a busy database answers 503 promptly instead of hangin
 - PostgreSQL connections carry `lock_timeout`, `statement_timeout` and
   `idle_in_transaction_session_timeout`.
 - A request waits at most `pool_timeout` for a free connection.
-`is_busy(exc)` says whether an error is one of those bounded waits running out (the web layer answers 503).
+`is_busy(exc)` says whether an error is one of those bounded waits running out, `is_unavailable(exc)` whether
+the database could not be reached or went away (restarting, crashed): the web layer answers either with 503
+and Retry-After. PostgreSQL's pool tests each connection as it is handed out (pre-ping), so once the server is
+back the next request reconnects: the application recovers without a restart.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ WRITE_OPTION = "aptrain_write"
 RETRY_AFTER = "2"
 # PostgreSQL SQLSTATEs of a bounded wait that ran out: lock_timeout, statement_timeout, idle-in-transaction.
 _PG_BUSY = {"55P03", "57014", "25P03"}
+# PostgreSQL SQLSTATEs of a server that cannot serve: connection exceptions (08…), shut down or crashed while we
+# were connected (57P01-57P03: admin shutdown, crash shutdown, starting up or in recovery), too many connections.
+_PG_UNAVAILABLE_CLASSES = ("08", "57P", "53300")
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,28 @@ def is_busy(error: BaseException) -> bool:
         message = str(original).lower()
         return "database is locked" in message or "database is busy" in message
     return False
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database cannot be reached or went away mid-request (PostgreSQL refusing
+    connections, crashed, restarting). Such a request is answered 503 with Retry-After, like a busy one."""
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:  # SQLAlchemy saw the connection drop
+        return True
+    original = error.orig
+    if type(original).__module__.split(".")[0] != "psycopg":
+        return False  # SQLite: an OperationalError there is a bug or a busy lock, never an outage
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is None:  # psycopg: the connection failed or was lost before any SQLSTATE came back
+        return isinstance(original, _psycopg_operational_error())
+    return sqlstate.startswith(_PG_UNAVAILABLE_CLASSES)
+
+
+def _psycopg_operational_error() -> type[BaseException]:
+    import psycopg
+
+    return psycopg.OperationalError
 
 
 def write_if_free(engine: Engine, write: Callable[[Session], object]) -> bool:

@@ -18,7 +18,7 @@ from app.api.app import create_api
 from app.config import Settings, get_settings
 from app.content.live import LiveLibrary
 from app.content.model import Library
-from app.db import RETRY_AFTER, is_busy, make_engine
+from app.db import RETRY_AFTER, is_busy, is_unavailable, make_engine
 from app.services.learning import xapi
 from app.web import admin, auth, author, dashboards, imports, learn, manage, notifications, pages
 from app.web import api_tokens as api_tokens_web
@@ -124,11 +124,14 @@ def _add_error_pages(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     @app.exception_handler(SQLAlchemyTimeoutError)
     async def _database(request: Request, exc: Exception) -> Response:
-        if not is_busy(exc):
+        unavailable = is_unavailable(exc)
+        if not unavailable and not is_busy(exc):
             return await _server_error(request, exc)
-        # A bounded wait ran out (SQLite lock, PostgreSQL lock or statement timeout, connection pool).
-        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
-        response = _error_page(request, 503)
+        # A bounded wait ran out (SQLite lock, PostgreSQL lock or statement timeout, connection pool), or the
+        # database cannot be reached (restarting, crashed): the pool reconnects by itself once it is back.
+        log.warning("database %s on %s %s: %s", "unavailable" if unavailable else "busy", request.method,
+                    request.url.path, exc.__class__.__name__)
+        response = _error_page(request, 503, unavailable=unavailable)
         response.headers["Retry-After"] = RETRY_AFTER
         return response
 
@@ -138,6 +141,7 @@ def _add_error_pages(app: FastAPI) -> None:
         return _error_page(request, 500)
 
 
-def _error_page(request: Request, status: int, csrf: bool = False, limit: str | None = None) -> Response:
-    context = {"status": status, "csrf": csrf, "limit": limit}
+def _error_page(request: Request, status: int, csrf: bool = False, limit: str | None = None,
+                unavailable: bool = False) -> Response:
+    context = {"status": status, "csrf": csrf, "limit": limit, "unavailable": unavailable}
     return render(request, "errors/error.html", context, status_code=status)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from app.api import routes
-from app.db import RETRY_AFTER, is_busy
+from app.db import RETRY_AFTER, is_busy, is_unavailable
 
 DESCRIPTION = """Compliance figures and assignments for departmental HR and BI systems.
 
@@ -44,6 +44,9 @@ def create_api(engine: Engine, base_url: str | None = None) -> FastAPI:
     @api.exception_handler(DBAPIError)
     @api.exception_handler(SQLAlchemyTimeoutError)
     async def _busy(_request: Request, exc: Exception) -> JSONResponse:
+        if is_unavailable(exc):
+            return JSONResponse({"detail": "The service is unavailable: try again in a few seconds"}, status_code=503,
+                                headers={"Retry-After": RETRY_AFTER})
         if not is_busy(exc):
             raise exc
         return JSONResponse({"detail": "The service is busy: try again in a few seconds"}, status_code=503,
