@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 CSS := app/static/build/application.css
 export APTRAIN_ENVIRONMENT ?= development
 
-.PHONY: run test setup assets migrate seed lint browser lrs clean
+.PHONY: run test setup assets migrate seed lint browser lrs load clean
 
 run: setup assets migrate seed ## Set up, migrate and seed an SQLite database, then serve on http://127.0.0.1:8000 with the outbox worker beside it
 	$(BIN)/aptrain worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; $(BIN)/aptrain serve
@@ -33,6 +33,15 @@ $(RALPH_VENV)/.installed:
 	($(RALPH_VENV)/bin/pip install --quiet --upgrade pip && \
 	  $(RALPH_VENV)/bin/pip install --quiet "ralph-malph[cli,lrs]==5.1.0" "requests==2.34.2" && touch $@) \
 	  || echo "Could not install Ralph: the LRS tests will skip"
+
+# The Locust load test (bench/load): its own PostgreSQL cluster, 1, 2 and 4 server processes, figures per route
+# beside /healthz, then the post-run checks (exit 1 if one fails). Takes about 4 minutes.
+load: $(VENV)/.load-installed
+	APTRAIN_ENVIRONMENT=test $(BIN)/python -m bench.load.run --workers 1,2,4 --database postgresql
+
+$(VENV)/.load-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,load]'
+	touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -37,6 +37,9 @@ def worker_pids(server: Server) -> list[int]:
 
 
 def wait_for_workers(server: Server, count: int, timeout: float = 30) -> list[int]:
+    """The worker processes' ids once `count` have started (one worker: uvicorn serves in the process itself)."""
+    if count == 1:
+        return [server.process.pid]
     deadline = time.monotonic() + timeout
     while len(pids := worker_pids(server)) < count:
         assert time.monotonic() < deadline, f"{len(pids)} of {count} workers started:\n{server.log()}"
