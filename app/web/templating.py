@@ -55,7 +55,18 @@ def url_path(request: Request, name: str, /, **params: Any) -> str:
 
 @pass_context
 def _url(context: Context, name: str, /, **params: Any) -> str:
-    return url_path(context["request"], name, **params)
+    # Remembered for the rest of this request: a dashboard links each of hundreds of figures to the same few
+    # routes, and looking a route up walks the whole routing table.
+    request = context["request"]
+    paths = request.scope.setdefault("app.url_paths", {})
+    key = (name, *sorted(params.items()))
+    try:
+        found = paths.get(key)
+    except TypeError:  # a parameter that cannot be a key: look it up every time
+        return url_path(request, name, **params)
+    if found is None:
+        found = paths[key] = url_path(request, name, **params)
+    return found
 
 
 class NavItem(NamedTuple):

@@ -244,23 +244,21 @@ def read(session: Session, scope: Scope, filters, dims: tuple[str, ...]) -> dict
     groups = {"department": _COUNT.c.department_id, "unit": _COUNT.c.unit_id, "country": _COUNT.c.country_code,
               "module": Requirement.module_id}
     keys = [groups[d] for d in dims]
-    query = select(*keys, _COUNT.c.status, _COUNT.c.expiring_soon, func.sum(_COUNT.c.n)).select_from(_COUNT)
+    n = _COUNT.c.n
+    figures = [func.sum(n), *(func.sum(case((_COUNT.c.status == state, n), else_=0)) for state in _ORDER),
+               func.sum(case((_COUNT.c.expiring_soon.is_(True), n), else_=0))]
+    query = select(*keys, *figures).select_from(_COUNT)
     if "module" in dims or filters.module_id:
         query = query.join(Requirement, Requirement.id == _COUNT.c.requirement_id)
         if filters.module_id:
             query = query.where(Requirement.module_id == filters.module_id)
-    query = query.where(_COUNT.c.n != 0, *_within(scope, filters.department_id, filters.unit_path, filters.country_code))
-    query = query.group_by(*keys, _COUNT.c.status, _COUNT.c.expiring_soon)
+    query = query.where(n != 0, *_within(scope, filters.department_id, filters.unit_path, filters.country_code))
     width = len(keys)
-    folded: dict = {}
-    for row in session.execute(query):
-        key = tuple(None if _NONE.get(d, None) == v else v for d, v in zip(dims, row[:width])) if width else (None,)
-        state, expiring, n = row[width], bool(row[width + 1]), int(row[width + 2] or 0)
-        values = folded.setdefault(key, [0, 0, 0, 0, 0, 0])
-        values[0] += n
-        values[1 + _ORDER.index(state)] += n
-        values[5] += n if expiring else 0
-    folded = {key: values for key, values in folded.items() if values[0]}
-    if not width and not folded:
-        folded[(None,)] = [0, 0, 0, 0, 0, 0]
-    return {key: tuple(values) for key, values in folded.items()}
+    found: dict = {}
+    for row in session.execute(query.group_by(*keys) if keys else query):
+        values = tuple(int(v or 0) for v in row[width:])
+        if values[0]:
+            found[tuple(None if _NONE.get(d) == v else v for d, v in zip(dims, row[:width])) if width else (None,)] = values
+    if not width and not found:
+        found[(None,)] = (0, 0, 0, 0, 0, 0)
+    return found

@@ -79,5 +79,6 @@ def choices(session: Session, *, with_postings: bool = False, common: int = 12) 
     ).all()
     first = [countries[code] for code in dict.fromkeys([*busiest, *sorted(flagged)]) if code in countries]
     first.sort(key=lambda c: c.name)
-    rest = sorted((c for c in countries.values() if c not in first), key=lambda c: c.name)
+    chosen = {c.code for c in first}
+    rest = sorted((c for c in countries.values() if c.code not in chosen), key=lambda c: c.name)
     return CountryChoices(first, rest)
