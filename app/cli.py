@@ -45,8 +45,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Server processes (uvicorn workers) sharing the port")] = 1,
 ) -> None:
     """Serve the platform over HTTP, in one process or several (`--workers N`)."""
-    import uvicorn
-
+    from app import serving
     from app.config import get_settings
 
     settings = get_settings()
@@ -55,14 +54,11 @@ def serve(
         raise typer.BadParameter("--reload runs one process: leave out --workers")
     if reload:
         os.environ["APTRAIN_RELOAD_MODULES"] = "true"  # read by the reloader's worker process
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
+    serving.run(
+        workers=workers,
+        reload=reload,
         host=host or settings.host,
         port=port or settings.port,
-        reload=reload,
-        # Several processes: uvicorn's supervisor starts them, restarts one that dies, and passes SIGTERM on.
-        workers=workers,
         log_level=settings.log_level,
         proxy_headers=True,
         # SIGTERM: stop accepting, let requests in flight finish for this long, then close whatever is left.

@@ -13,7 +13,8 @@ For each worker count, against 127.0.0.1 only, with users all spawned within a s
 from then on (--reset-stats):
 1. bare: `--learners` users request /healthz without pausing, for --bare-seconds;
 2. mixed: `--learners` learners without pausing, plus a manager, a central admin and an API client (each
-   pausing 0.5-1.5 s), for --seconds.
+   pausing 0.5-1.5 s), for --seconds;
+3. bare again (the figures are the mean of 1 and 3: both meet the same background load).
 Then the checks of `bench/load/checks.py` on what the learners saw accepted.
 """
 
@@ -139,11 +140,16 @@ def main(argv: list[str] | None = None) -> int:
                 wait_for_workers(server, workers)
                 print(f"\n== {workers} worker(s): bare /healthz for {args.bare_seconds} s, then the mix for {args.seconds} s",
                       flush=True)
+                # The bare endpoint before and after the mix, so both meet the same background load on a shared machine.
                 bare = locust(server.base_url, config_path, folder / f"bare-w{workers}.json", args.learners,
                               args.bare_seconds, ["HealthUser"])
                 mixed = locust(server.base_url, config_path, folder / f"mixed-w{workers}.json", args.learners + 3,
                                args.seconds, ["LearnerUser", "ManagerUser", "AdminUser", "ApiUser"])
+                bare_after = locust(server.base_url, config_path, folder / f"bare2-w{workers}.json", args.learners,
+                                    args.bare_seconds, ["HealthUser"])
                 log = server.log()
+            bare = {"rows": [_mean_row(a, b) for a, b in zip(bare["rows"], bare_after["rows"])],
+                    "errors": bare["errors"] + bare_after["errors"]}
             accepted = [json.loads(line) for path in records.glob("*.jsonl") for line in path.read_text().splitlines()]
             ok, line = report(workers, bare, mixed, log)
             summary.append(line)
@@ -160,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all_ok else 1
 
 
+def _mean_row(a: dict, b: dict) -> dict:
+    """Two runs of one route: requests and failures added up, rates and percentiles averaged, the larger max."""
+    return {"name": a["name"], "requests": a["requests"] + b["requests"], "failures": a["failures"] + b["failures"],
+            **{k: (a[k] + b[k]) / 2 for k in ("rps", "p50", "p95", "p99")}, "max": max(a["max"], b["max"])}
+
+
 def report(workers: int, bare: dict, mixed: dict, log: str) -> tuple[bool, str]:
     def show(rows: list[dict]) -> None:
         print(f"  {'route':<36} {'requests':>8} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6}")
@@ -167,7 +179,7 @@ def report(workers: int, bare: dict, mixed: dict, log: str) -> tuple[bool, str]:
             print(f"  {r['name']:<36} {r['requests']:>8} {r['failures']:>5} {r['rps']:>7.1f} {r['p50']:>6.0f} "
                   f"{r['p95']:>6.0f} {r['p99']:>6.0f} {r['max']:>6.0f}")
 
-    print("Bare endpoint (ms):")
+    print("Bare endpoint, mean of the runs before and after the mix (ms):")
     show(bare["rows"])
     print("Mixed load (ms):")
     show(mixed["rows"])
