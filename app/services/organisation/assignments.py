@@ -15,6 +15,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from app.clock import utcnow
+from app.metrics import RECOMPUTE_SECONDS
 from app.models import (
     Assignment,
     Completion,
@@ -295,6 +296,7 @@ def _completions(session: Session, official_ids: list[int]) -> dict[int, list[tu
     return found
 
 
+@RECOMPUTE_SECONDS.time()  # /metrics: aptrain_assignment_recompute_seconds
 def recompute_officials(session: Session, official_ids: Iterable[int], today: date) -> int:
     """Recompute the assignments of these officials (after an import, a posting or unit change, a completion)."""
     ids = sorted(set(official_ids))
