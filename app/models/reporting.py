@@ -35,12 +35,12 @@ class ComplianceSnapshot(SQLModel, table=True):
 
 class ComplianceCount(SQLModel, table=True):
     """How many assignments are in one bucket today: (department, unit, unit path, requirement, country of
-    posting, status, expiring soon). Kept in the transaction of every assignment write and rolled over each
+    posting and post, status, expiring soon). Kept in the transaction of every assignment write and rolled over each
     day (app.services.compliance.maintained); 0 and "" stand for no department, unit or country."""
 
     __tablename__ = "compliance_count"
     __table_args__ = (
-        UniqueConstraint("department_id", "unit_id", "unit_path", "requirement_id", "country_code", "status",
+        UniqueConstraint("department_id", "unit_id", "unit_path", "requirement_id", "country_code", "post", "status",
                          "expiring_soon", name="uq_compliance_count_key"),
         Index("ix_compliance_count_unit_path", "unit_path"),
     )
@@ -51,6 +51,7 @@ class ComplianceCount(SQLModel, table=True):
     unit_path: str = Field(default="", max_length=400)
     requirement_id: int
     country_code: str = Field(default="", max_length=2)
+    post: str = Field(default="", max_length=200)  # the posting's post, so a dashboard lists posts per country
     status: str = Field(max_length=20)
     expiring_soon: bool = False
     n: int = 0

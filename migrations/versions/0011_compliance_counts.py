@@ -1,7 +1,8 @@
 """compliance counts
 
 Issue 14: compliance counts maintained as assignments change. `compliance_count` holds how many assignments
-are in each (department, unit, unit path, requirement, country of posting, status, expiring soon) bucket today;
+are in each (department, unit, unit path, requirement, country of posting and post, status,
+expiring soon) bucket today;
 `assignment.counted_in` names the bucket each assignment is counted in; `compliance_count_state` the day the
 table is current for. Indexes on the assignment dates let the daily rollover find only the rows whose dates
 it crosses. The table is built by `aptrain rollover` (which `aptrain db upgrade` runs), or by the first
@@ -36,11 +37,12 @@ def upgrade() -> None:
         sa.Column('unit_path', sa.String(length=400), nullable=False),
         sa.Column('requirement_id', sa.Integer(), nullable=False),
         sa.Column('country_code', sa.String(length=2), nullable=False),
+        sa.Column('post', sa.String(length=200), nullable=False),
         sa.Column('status', sa.String(length=20), nullable=False),
         sa.Column('expiring_soon', sa.Boolean(), nullable=False),
         sa.Column('n', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('department_id', 'unit_id', 'unit_path', 'requirement_id', 'country_code', 'status',
+        sa.UniqueConstraint('department_id', 'unit_id', 'unit_path', 'requirement_id', 'country_code', 'post', 'status',
                             'expiring_soon', name='uq_compliance_count_key'),
     )
     op.create_index('ix_compliance_count_unit_path', 'compliance_count', ['unit_path'])

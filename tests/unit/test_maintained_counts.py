@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 import app.clock
-from app.models import Assignment, Attempt, Completion, Exemption, Extension, ModuleVersion, Official
+from app.models import Assignment, Attempt, Completion, Exemption, Extension, ModuleVersion, Official, Posting
 from app.services.audit import Actor
 from app.services.compliance import maintained
-from app.services.compliance.counts import Filters, live_counts
+from app.services.compliance.counts import Filters, assignment_query, live_counts
 from app.services.organisation.assignments import recompute_everyone, recompute_officials, refresh_exemptions
 from app.services.organisation.risk import AssessmentInput, set_assessment
 from app.services.organisation.scope import Scope
@@ -83,6 +83,13 @@ def _check(session, today: date, units) -> None:
         table = maintained.read(session, scope, narrowing, dims)
         assert maintained.current_on(session) == today
         assert table == live_counts(session, scope, today, narrowing, dims), (scope, narrowing, dims)
+    for scope, narrowing in zip(scopes, filters):  # the posts a department view lists per country
+        live: dict = {}
+        query = assignment_query([Posting.country_code, Posting.post], scope, today, narrowing, with_posting=True)
+        for code, post in session.execute(query.group_by(Posting.country_code, Posting.post)):
+            if post:
+                live.setdefault(code, []).append(post)
+        assert maintained.posts(session, scope, narrowing) == {code: sorted(p) for code, p in live.items()}
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -109,7 +116,7 @@ def test_the_maintained_counts_equal_the_live_query_after_every_write_and_date_c
             recompute_everyone(session, today)
         elif action == "posting":
             who, country, start = args
-            make_posting(session, people[who], country, today + timedelta(days=start))
+            make_posting(session, people[who], country, today + timedelta(days=start), post=f"Post {start % 3}")
             recompute_officials(session, [people[who].id], today)
         elif action == "complete":
             who, module_id, days_ago = args

@@ -8,7 +8,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app import clock
 from app.models import Country, Posting, Requirement, Unit
+from app.services.compliance import maintained
 from app.services.compliance.counts import Counts, Filters, PageCounts, assignment_query, counts_by
 from app.services.organisation.assignments import current_risk_flags
 from app.services.organisation.scope import Scope
@@ -101,11 +103,14 @@ def by_country(session: Session, scope: Scope, on: date, filters: Filters,
                scan: PageCounts | None = None) -> list[CountryRow]:
     """Counts per country of posting, at-risk countries first; each with the posts it covers."""
     counts = _grouped(session, scope, on, filters, "country", scan)
-    posts: dict[str | None, list[str]] = {}
-    post_query = assignment_query([Posting.country_code, Posting.post], scope, on, filters, with_posting=True)
-    for code, post in session.execute(post_query.group_by(Posting.country_code, Posting.post)):
-        if post:
-            posts.setdefault(code, []).append(post)
+    if on == clock.today():  # from the maintained counts
+        posts = maintained.posts(session, scope, filters)
+    else:
+        posts = {}
+        post_query = assignment_query([Posting.country_code, Posting.post], scope, on, filters, with_posting=True)
+        for code, post in session.execute(post_query.group_by(Posting.country_code, Posting.post)):
+            if post:
+                posts.setdefault(code, []).append(post)
     names = dict(session.execute(select(Country.code, Country.name).where(Country.code.in_([c for c in counts if c]))).all())
     flags = current_risk_flags(session)
     rows = []

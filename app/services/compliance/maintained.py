@@ -1,7 +1,7 @@
 """Compliance counts maintained as assignments change, so today's dashboards never scan the assignments.
 
 `compliance_count` holds how many assignments are in each bucket today: (department, unit, unit path,
-requirement, country of posting, status, expiring soon), the bucket worked out by the very SQL expressions
+requirement, country of posting and post, status, expiring soon), the bucket worked out by the very SQL expressions
 the live query uses (app.services.compliance.status_sql). Each assignment names the bucket it is counted in
 (`assignment.counted_in`), so keeping the table right is one rule: after any write, `sync` the assignments it
 touched (in the same transaction); each whose bucket changed moves, -1 from the old and +1 to the new.
@@ -33,7 +33,7 @@ from app.services.organisation.scope import Scope, path_under
 REBUILD_AFTER_DAYS = 62  # a longer jump is rebuilt rather than walked
 _CHUNK = 500
 _COUNT, _STATE, _ASSIGNMENT = ComplianceCount.__table__, ComplianceCountState.__table__, Assignment.__table__
-KEY = ("department_id", "unit_id", "unit_path", "requirement_id", "country_code", "status", "expiring_soon")
+KEY = ("department_id", "unit_id", "unit_path", "requirement_id", "country_code", "post", "status", "expiring_soon")
 
 
 def _key_columns(session: Session, on: date) -> list:
@@ -44,6 +44,7 @@ def _key_columns(session: Session, on: date) -> list:
         Official.unit_path,
         Assignment.requirement_id,
         func.coalesce(Posting.country_code, ""),
+        func.coalesce(Posting.post, ""),
         status_case(on),
         case((expiring_soon_case(session, on), True), else_=False),
     ]
@@ -55,8 +56,8 @@ def _keyed(columns: list):
 
 
 def _key(row) -> tuple:
-    department, unit, path, requirement, country, status, soon = row
-    return int(department), int(unit), path or "", int(requirement), country or "", status, bool(soon)
+    department, unit, path, requirement, country, post, status, soon = row
+    return int(department), int(unit), path or "", int(requirement), country or "", post or "", status, bool(soon)
 
 
 def _insert_ignoring_duplicates(session: Session, table, rows: list[dict]) -> None:
@@ -216,9 +217,10 @@ _ORDER = (Status.EXEMPT.value, Status.COMPLIANT.value, Status.OVERDUE.value, Sta
 _NONE = {"department": 0, "unit": 0, "country": ""}  # the table's stand-ins for "none"
 
 
-def _within(scope: Scope, department_id: int | None, unit_path: str | None, country_code: str | None) -> list:
+def _within(session: Session, scope: Scope, filters) -> list:
     """The scope and the filters as conditions on the table's columns (as Scope.within does on officials)."""
     c = _COUNT.c
+    department_id, unit_path, country_code = filters.department_id, filters.unit_path, filters.country_code
     clauses = []
     if not scope.everything:
         if scope.department_id is not None:
@@ -233,6 +235,9 @@ def _within(scope: Scope, department_id: int | None, unit_path: str | None, coun
         clauses.append(path_under(c.unit_path, unit_path))
     if country_code:
         clauses.append(c.country_code == country_code)
+    if filters.module_id:
+        requirements = session.execute(select(Requirement.id).where(Requirement.module_id == filters.module_id))
+        clauses.append(c.requirement_id.in_(requirements.scalars().all()))
     return clauses
 
 
@@ -241,24 +246,37 @@ def read(session: Session, scope: Scope, filters, dims: tuple[str, ...]) -> dict
     `filters` is a counts.Filters, `dims` among department, unit, module and country. Rolls the table over first
     if it is not current."""
     ensure_current(session)
+    # By requirement in SQL (no join), by module here: there are only a handful of requirements.
     groups = {"department": _COUNT.c.department_id, "unit": _COUNT.c.unit_id, "country": _COUNT.c.country_code,
-              "module": Requirement.module_id}
+              "module": _COUNT.c.requirement_id}
     keys = [groups[d] for d in dims]
     n = _COUNT.c.n
     figures = [func.sum(n), *(func.sum(case((_COUNT.c.status == state, n), else_=0)) for state in _ORDER),
                func.sum(case((_COUNT.c.expiring_soon.is_(True), n), else_=0))]
-    query = select(*keys, *figures).select_from(_COUNT)
-    if "module" in dims or filters.module_id:
-        query = query.join(Requirement, Requirement.id == _COUNT.c.requirement_id)
-        if filters.module_id:
-            query = query.where(Requirement.module_id == filters.module_id)
-    query = query.where(n != 0, *_within(scope, filters.department_id, filters.unit_path, filters.country_code))
+    query = select(*keys, *figures).select_from(_COUNT).where(n != 0, *_within(session, scope, filters))
     width = len(keys)
+    modules = dict(session.execute(select(Requirement.id, Requirement.module_id)).all()) if "module" in dims else {}
     found: dict = {}
-    for row in session.execute(query.group_by(*keys) if keys else query):
+    for row in session.connection().execute(query.group_by(*keys) if keys else query):
         values = tuple(int(v or 0) for v in row[width:])
-        if values[0]:
-            found[tuple(None if _NONE.get(d) == v else v for d, v in zip(dims, row[:width])) if width else (None,)] = values
+        if not values[0]:
+            continue
+        key = tuple(modules.get(v) if d == "module" else None if _NONE.get(d) == v else v
+                    for d, v in zip(dims, row[:width])) if width else (None,)
+        so_far = found.get(key)
+        found[key] = values if so_far is None else tuple(a + b for a, b in zip(so_far, values))
     if not width and not found:
         found[(None,)] = (0, 0, 0, 0, 0, 0)
     return found
+
+
+def posts(session: Session, scope: Scope, filters) -> dict[str | None, list[str]]:
+    """The posts of today's assignments per country of posting (None: not tied to a posting), A to Z."""
+    ensure_current(session)
+    query = (select(_COUNT.c.country_code, _COUNT.c.post).where(_COUNT.c.n != 0, _COUNT.c.post != "",
+                                                               *_within(session, scope, filters))
+             .group_by(_COUNT.c.country_code, _COUNT.c.post))
+    found: dict[str | None, list[str]] = {}
+    for code, post in session.connection().execute(query):
+        found.setdefault(code or None, []).append(post)
+    return {code: sorted(names) for code, names in found.items()}
