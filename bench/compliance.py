@@ -4,7 +4,8 @@
 
 Each view is timed through the real app (TestClient against create_app, signed in as a central admin, an
 FCDO-sized department's admin, or a team manager) beside the minimal hand-written GROUP BY SQL that computes
-the same figures: the floor. SQLite uses /tmp/aptrain-bench-<N>.db; PostgreSQL creates and uses the database
+the same figures live (the scan the maintained counts replace). The app's clock is set to the population's
+day, so the views read the maintained counts, built once after the bulk inserts (`aptrain rollover --rebuild`). SQLite uses /tmp/aptrain-bench-<N>.db; PostgreSQL creates and uses the database
 `aptrain_bench` beside APTRAIN_BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres),
 never `test`. --reuse keeps an existing generated database of the same size.
 """
@@ -17,7 +18,8 @@ import statistics
 import sys
 import time
 import tracemalloc
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,6 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import PROJECT_ROOT
+from app import clock as app_clock
 from app.cli import upgrade_database
 from app.config import Settings
 from app.content import load_library
@@ -36,12 +39,14 @@ from app.db import make_engine
 from app.main import create_app
 from app.models import Posting
 from app.services.audit import Actor
+from app.services.compliance.maintained import roll_to
 from app.services.organisation.assignments import recompute_officials
 from app.services.organisation.risk import AssessmentInput, set_assessment
 from bench.compliance_data import PASSWORD, generate
 
 TODAY = date(2026, 1, 15)
-TARGETS = {"central": 300, "department": 150, "drill-down": 100, "csv 17k": 2000, "posting": 50, "flagging": 5000}
+TARGETS = {"central": 50, "department": 60, "team (manager)": 60, "drill-down": 100, "csv 17k": 2000, "posting": 50,
+           "flagging": 5000}  # the views read the maintained counts; the floor is the live scan they replace
 STATUS_SQL = """CASE WHEN a.exempt_until IS NOT NULL AND a.exempt_until >= :d THEN 'exempt'
  WHEN a.completed_on IS NOT NULL AND a.completed_on <= :d AND (a.expires_on IS NULL OR a.expires_on > :d) THEN 'compliant'
  WHEN COALESCE(a.extended_to, a.due_on) < :d AND (a.expires_on IS NULL OR a.completed_on IS NULL OR a.expires_on > :d
@@ -144,6 +149,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--reuse", action="store_true", help="reuse a generated database of the same size")
     args = parser.parse_args()
+    # The population is built around TODAY: the app's clock says it is TODAY, so the views for "today" read the
+    # maintained counts exactly as they would in production.
+    app_clock.utcnow = lambda: datetime.combine(TODAY, dt_time(12), UTC)
     url, fresh = database(args.db, args.officials, args.reuse)
     engine = make_engine(url)
     if fresh:
@@ -152,6 +160,18 @@ def main() -> None:
         with engine.begin() as conn:
             facts = generate(conn, args.officials, TODAY)
         print(f"generated in {time.perf_counter() - start:.1f} s: {facts['rows']}")
+        start = time.perf_counter()
+        with Session(engine) as session:  # the bulk inserts bypass the app: count them all once (aptrain rollover --rebuild)
+            roll_to(session, TODAY, rebuild=True)
+            session.commit()
+            buckets = session.execute(text("SELECT count(*) FROM compliance_count")).scalar()
+        print(f"maintained counts built in {time.perf_counter() - start:.1f} s: {buckets:,} buckets")
+        if args.db == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+        else:
+            with engine.connect() as conn:
+                conn.execute(text("ANALYZE"))
     with engine.connect() as conn:
         ids = tuple(conn.execute(text(
             "SELECT (SELECT id FROM official WHERE roles LIKE '%department-admin%' AND department_id = 1 ORDER BY id LIMIT 1),"
@@ -208,6 +228,12 @@ def main() -> None:
             session.rollback()
 
         results.append(("posting", timed(posting_change, args.repeat), None))
+
+        def rollover() -> None:  # the nightly rollover of the maintained counts by one day (rolled back after)
+            assert roll_to(session, TODAY + timedelta(days=1)) == "rolled"
+            session.rollback()
+
+        results.append(("rollover 1 day", timed(rollover, 3), None))
         flagged = []
 
         def flag_country() -> None:
@@ -223,7 +249,7 @@ def main() -> None:
     for name, (median, p95), floor in results:
         target = TARGETS.get(name)
         ratio = median / floor[0] if floor else None
-        ok = (target is None or median <= target) and (ratio is None or ratio <= 2 or name == "csv 17k")
+        ok = target is None or median <= target  # the floor is the live scan the maintained counts replace
         print(f"{name:<16}{median:>11.1f}{p95:>10.1f}{(str(target) if target else '-'):>10}"
               f"{(f'{floor[0]:.1f}' if floor else '-'):>10}{(f'{ratio:.1f}' if ratio else '-'):>9}  {'ok' if ok else 'MISS'}")
     print(f"(flagging recomputed the officials posted to NP: {posted:,})")
