@@ -179,3 +179,10 @@ def test_rollover_moves_only_the_assignments_whose_dates_were_crossed_and_is_saf
     assert maintained.read(session, scope, Filters(), ())[(None,)][3] == 3  # overdue, read after an automatic rollover
     assert maintained.current_on(session) == calendar[0]
     assert maintained.roll_to(session, calendar[0] + timedelta(days=400)) == "rebuilt"
+
+
+def test_the_audit_log_leaves_out_the_bucket_an_assignment_is_counted_in():
+    from app.services.audit import snapshot
+
+    written = snapshot(Assignment(official_id=1, requirement_id=1, assigned_on=START, due_on=START, counted_in=7))
+    assert "counted_in" not in written and written["due_on"] == START.isoformat()
