@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import govuk_frontend_jinja
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from jinja2 import (
     ChoiceLoader,
     Environment,
@@ -26,6 +27,7 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 from jinja2_fragments import render_block
+from starlette.routing import NoMatchFound
 
 from app import PROJECT_ROOT
 from app.models.accounts import Role
@@ -50,7 +52,29 @@ def govuk_datetime(value: datetime | None, short: bool = False) -> str:
 
 def url_path(request: Request, name: str, /, **params: Any) -> str:
     """The path (not the absolute URL) of the route called `name`, as the browser should request it."""
+    # The app's routing table walks every route for each name (a few hundred tries a page): ask the first
+    # route of that name directly, as the walk would find it; anything else (a mount, other parameters) walks.
+    index = getattr(request.app.state, "routes_by_name", None)
+    if index is None:
+        index = request.app.state.routes_by_name = _routes_by_name(request.app)
+    route = index.get(name)
+    if route is not None:
+        try:
+            return str(route.url_path_for(name, **params))
+        except NoMatchFound:
+            pass
     return str(request.app.url_path_for(name, **params))
+
+
+def _routes_by_name(app) -> dict[str, Any]:
+    """Each name's first route, in the order the app's routing table tries them (included routers inline)."""
+    index: dict[str, Any] = {}
+    for route in app.router.routes:
+        contexts = getattr(route, "effective_route_contexts", None)  # an included router: its routes in turn
+        for candidate in contexts() if contexts else [route]:
+            if isinstance(candidate, APIRoute) or isinstance(getattr(candidate, "original_route", None), APIRoute):
+                index.setdefault(candidate.name, candidate)
+    return index
 
 
 @pass_context

@@ -193,6 +193,9 @@ def report(workers: int, bare: dict, mixed: dict, log: str) -> tuple[bool, str]:
     ratio = learner_rps / healthz["rps"] if healthz["rps"] else 0
     failures = sum(r["failures"] for r in mixed["rows"] if r["name"] != "Aggregated")
     server_errors = log.count("unhandled error") + log.lower().count("database is locked")
+    if server_errors:
+        first = max(log.find("unhandled error"), 0)
+        print("  The server's log at its first error:\n    " + "\n    ".join(log[first:first + 4000].splitlines()[-40:]))
     meets = ratio >= 1 / 3 and worst_p95 <= P95_TARGET_MS
     print(f"Learner requests {learner_rps:.1f}/s = {ratio:.2f} of /healthz's {healthz['rps']:.1f}/s "
           f"({steps:.1f} steps/s, each a POST and the GET it redirects to); worst learner p95 {worst_p95:.0f} ms: "
