@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Annotated
@@ -47,26 +46,34 @@ def serve(
     """Serve the platform over HTTP, in one process or several (`--workers N`)."""
     from app import serving
     from app.config import get_settings
+    from app.logs import configure_logging, logging_config
+    from app.metrics_folder import prepare_multiprocess, remove_multiprocess
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format, settings.log_level)  # uvicorn applies it again in each worker
     if reload and workers > 1:
         raise typer.BadParameter("--reload runs one process: leave out --workers")
     if reload:
         os.environ["APTRAIN_RELOAD_MODULES"] = "true"  # read by the reloader's worker process
-    serving.run(
-        workers=workers,
-        reload=reload,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level,
-        proxy_headers=True,
-        # SIGTERM: stop accepting, let requests in flight finish for this long, then close whatever is left.
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-        # Longer than a load balancer's idle timeout (commonly 60 s), so the proxy, not this server, closes
-        # idle connections: otherwise a request sent just as the server closes one is lost (seen at 5 s).
-        timeout_keep_alive=75,
-    )
+    metrics_folder = prepare_multiprocess(workers)  # the workers' metrics, added up at /metrics
+    try:
+        serving.run(
+            workers=workers,
+            reload=reload,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level,
+            log_config=logging_config(settings.log_format, settings.log_level),
+            access_log=False,  # app.web.observability logs each request once, with its id, route and duration
+            proxy_headers=True,
+            # SIGTERM: stop accepting, let requests in flight finish for this long, then close whatever is left.
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+            # Longer than a load balancer's idle timeout (commonly 60 s), so the proxy, not this server, closes
+            # idle connections: otherwise a request sent just as the server closes one is lost (seen at 5 s).
+            timeout_keep_alive=75,
+        )
+    finally:
+        remove_multiprocess(metrics_folder)
 
 
 @db_cli.command("upgrade")
@@ -356,6 +363,11 @@ register_xapi_commands(cli)
 from app.counts_cli import register_commands as register_counts_commands  # noqa: E402
 
 register_counts_commands(cli)
+
+# `aptrain db backup` and `aptrain db restore` (app/ops_cli.py).
+from app.ops_cli import register_commands as register_db_commands  # noqa: E402
+
+register_db_commands(db_cli)
 
 
 def main() -> None:

@@ -80,6 +80,16 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `aptrain serve` listens on")
     port: int = Field(8000, description="Port `aptrain serve` listens on")
     log_level: str = Field("info", description="Logging level: debug, info, warning, error")
+    log_format: Literal["json", "text"] | None = Field(
+        None, description="Log lines as JSON objects (one a line) or text; default json in production, text otherwise"
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token Prometheus sends for /metrics; unset: /metrics is open outside production and "
+                          "absent (404) in production",
+    )
+    ready_timeout_seconds: float = Field(
+        2.0, gt=0, le=30, description="/readyz: how long the database may take to answer before the check fails (503)"
+    )
     db_busy_timeout_seconds: float = Field(
         5.0, gt=0, le=60,
         description="SQLite: how long a write waits for the database lock before the request answers 503",
@@ -251,6 +261,12 @@ class Settings(BaseSettings):
     def _reload_in_development(self) -> Settings:
         if self.reload_modules is None:
             self.reload_modules = self.environment == "development"
+        return self
+
+    @model_validator(mode="after")
+    def _json_logs_in_production(self) -> Settings:
+        if self.log_format is None:
+            self.log_format = "json" if self.environment == "production" else "text"
         return self
 
     @model_validator(mode="after")

@@ -20,7 +20,7 @@ from app.content.live import LiveLibrary
 from app.content.model import Library
 from app.db import RETRY_AFTER, is_busy, is_unavailable, make_engine
 from app.services.learning import xapi
-from app.web import admin, auth, author, dashboards, imports, learn, manage, notifications, pages
+from app.web import admin, auth, author, dashboards, imports, learn, manage, notifications, observability, pages
 from app.web import api_tokens as api_tokens_web
 from app.web import exports as exports_web
 from app.web import record as record_web
@@ -80,8 +80,13 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.include_router(exports_web.router)
     app.include_router(api_tokens_web.router)
     app.include_router(notifications.router)
+    app.include_router(observability.router)
     app.mount("/api/v1", create_api(app.state.engine, settings.base_url), name="api")
     _add_error_pages(app)
+    # Outside even the error pages (Starlette's outermost layer, which answers 500): every answer, that one too,
+    # carries the request id, and is logged and timed once (app/web/observability.py).
+    stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: observability.RequestContextMiddleware(stack())
     return app
 
 

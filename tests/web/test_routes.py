@@ -14,7 +14,8 @@ from app.web.deps import central_admin, current_official, get_db, manager_scope,
 from tests.conftest import HtmlClient, check_page, hidden_fields, place
 from tests.factories import PASSWORD, make_official, make_requirement
 
-PUBLIC = {"/sign-in", "/sign-in/password", "/sign-in/sso/{provider}/callback", "/sign-out", "/accessibility", "/help", "/privacy", "/cookies", "/healthz"}  # signing out needs no session
+PUBLIC = {"/sign-in", "/sign-in/password", "/sign-in/sso/{provider}/callback", "/sign-out", "/accessibility", "/help", "/privacy", "/cookies", "/healthz",  # signing out needs no session
+          "/readyz", "/metrics"}  # /metrics has a token of its own (APTRAIN_METRICS_TOKEN), and is absent in production without one
 
 
 def _calls(dependant) -> set:
@@ -177,6 +178,8 @@ route                                                      learner        manage
 /privacy                                                   200            200                  200                          200                  200
 /cookies                                                   200            200                  200                          200                  200
 /healthz                                                   200            200                  200                          200                  200
+/readyz                                                    200            200                  200                          200                  200
+/metrics                                                   200            200                  200                          200                  200
 /modules/{module_id}                                       200            200                  200                          200                  200
 /record                                                    200            200                  200                          200                  200
 /record/{completion_id}/certificate                        200            404                  404                          404                  404
