@@ -42,10 +42,11 @@ def worker(
 
     from app.config import get_settings
     from app.db import make_engine
+    from app.logs import configure_logging
     from app.services import worker as outbox_worker
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format, settings.log_level)  # JSON lines in production, as the server's
     configure_senders(settings)
     engine = make_engine(settings.database_url, settings.database_limits)
     stop = threading.Event()
