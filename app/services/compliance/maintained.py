@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import and_, bindparam, case, delete, false, func, insert, select, union, update
+from sqlalchemy import and_, bindparam, case, false, func, or_, select, text, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -196,19 +196,28 @@ def roll_to(session: Session, day: date, *, rebuild: bool = False) -> str:
 
 
 def _rebuild(session: Session, day: date) -> None:
-    """Every bucket counted afresh in three set-based statements, and every assignment told its bucket."""
+    """Every bucket counted afresh in set-based statements, and every assignment told its bucket. Bucket ids are
+    kept (n set anew), and only assignments whose bucket differs are written, so a repair touches few rows."""
     conn = session.connection()
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":  # an administrator's command over every assignment: no request-sized time limit
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
     keys = _key_columns(session, day)
-    conn.execute(update(_ASSIGNMENT).where(_ASSIGNMENT.c.counted_in.is_not(None)).values(counted_in=None))
-    conn.execute(delete(_COUNT))
     labelled = [column.label(name) for column, name in zip(keys, KEY)]
+    conn.execute(update(_COUNT).where(_COUNT.c.n != 0).values(n=0))
     grouped = _keyed([*labelled, func.count().label("n")]).where(is_assigned(day)).group_by(*keys)
-    conn.execute(insert(_COUNT).from_select([*KEY, "n"], grouped))
+    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(_COUNT).from_select([*KEY, "n"], grouped)
+    conn.execute(upsert.on_conflict_do_update(index_elements=list(KEY), set_={"n": upsert.excluded.n}))
     buckets = _keyed([Assignment.id.label("aid"), *labelled]).where(is_assigned(day)).subquery()
-    matched = select(buckets.c.aid, _COUNT.c.id.label("cid")).join(
-        _COUNT, and_(*(_COUNT.c[name] == buckets.c[name] for name in KEY)))
-    pairs = matched.subquery()
-    conn.execute(update(_ASSIGNMENT).where(_ASSIGNMENT.c.id == pairs.c.aid).values(counted_in=pairs.c.cid))
+    pairs = select(buckets.c.aid, _COUNT.c.id.label("cid")).join(
+        _COUNT, and_(*(_COUNT.c[name] == buckets.c[name] for name in KEY))).subquery()
+    conn.execute(update(_ASSIGNMENT).where(_ASSIGNMENT.c.id == pairs.c.aid,
+                                           _ASSIGNMENT.c.counted_in.is_distinct_from(pairs.c.cid))
+                 .values(counted_in=pairs.c.cid))
+    active = select(Official.id).where(Official.id == _ASSIGNMENT.c.official_id, Official.active.is_(True)).exists()
+    counted = and_(_ASSIGNMENT.c.assigned_on <= day,
+                   or_(_ASSIGNMENT.c.ended_on.is_(None), _ASSIGNMENT.c.ended_on > day), active)
+    conn.execute(update(_ASSIGNMENT).where(_ASSIGNMENT.c.counted_in.is_not(None), ~counted).values(counted_in=None))
 
 
 # ---- reading ------------------------------------------------------------------------------------------------
