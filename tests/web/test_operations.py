@@ -45,13 +45,18 @@ def test_ready_when_the_database_answers_and_is_at_the_newest_migration(client):
 
 def test_not_ready_when_the_database_is_behind_the_code(client, engine):
     with engine.begin() as connection:
+        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         connection.execute(text("UPDATE alembic_version SET version_num = '0009'"))
-    response = client.get("/readyz")
-    assert response.status_code == 503 and response.headers["retry-after"]
-    body = response.json()
-    assert body["status"] == "not ready" and body["migration"] == "0009"
-    assert "0009" in body["reason"] and "aptrain db upgrade" in body["reason"]
-    assert client.get("/healthz").status_code == 200  # the process itself is alive
+    try:
+        response = client.get("/readyz")
+        assert response.status_code == 503 and response.headers["retry-after"]
+        body = response.json()
+        assert body["status"] == "not ready" and body["migration"] == "0009"
+        assert "0009" in body["reason"] and "aptrain db upgrade" in body["reason"]
+        assert client.get("/healthz").status_code == 200  # the process itself is alive
+    finally:  # PostgreSQL's test database is shared by the run, and emptying it leaves alembic_version alone
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": current})
 
 
 def test_not_ready_when_the_database_cannot_be_reached_or_does_not_answer_in_time(test_library):
