@@ -74,14 +74,14 @@ def worker(
 
 def _daily_reminders(settings, engine):
     """The worker's own schedule: once a day, from APTRAIN_REMIND_HOUR (UTC), the day's reminders."""
-    from app.clock import utcnow
+    from app import clock
     from app.db import session_scope
     from app.services.reminders import remind
 
     done: set = set()
 
     def maybe_remind() -> None:
-        now = utcnow()
+        now = clock.utcnow()
         if now.hour < settings.remind_hour or now.date() in done:
             return
         with session_scope(engine) as session:

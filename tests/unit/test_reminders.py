@@ -267,3 +267,22 @@ def test_a_dry_run_counts_per_kind_and_changes_nothing(session, world, monkeypat
         assert bad.exit_code != 0 and "not a date" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def test_the_worker_runs_the_days_reminders_once_from_the_configured_hour(session, world, engine, database_url,
+                                                                          monkeypatch):
+    from app import clock
+    from app.delivery_cli import _daily_reminders
+    from tests.conftest import make_settings
+
+    flag(session, "SS")
+    due = the_assignment(session, world["amira"]).due_on
+    schedule = _daily_reminders(make_settings(database_url, remind_hour=6), engine)
+    day = due - timedelta(days=7)
+    for hour, expected in ((5, []), (6, ["due-7"]), (23, ["due-7"])):
+        monkeypatch.setattr(clock, "utcnow", lambda hour=hour: datetime.combine(day, time(hour), UTC))
+        schedule()
+        assert [k for k in kinds(session) if k.startswith("due")] == expected, hour
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime.combine(due, time(7), UTC))
+    schedule()  # the next day it runs again
+    assert [k for k in kinds(session) if k.startswith("due")] == ["due-7", "due-today"]
