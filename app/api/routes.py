@@ -28,7 +28,18 @@ from app.web.params import MAX_ID, QueryId
 MAX_LIMIT = 500
 EXPIRES_HEADER = "API-Token-Expires"  # on every answer: when the token stops working (RFC 3339, UTC)
 WARNING_HEADER = "API-Token-Warning"  # only in its last 30 days: a sentence for the system's logs or alerts
-ERRORS = {status: {"model": Problem} for status in (400, 401, 403, 404, 422)}
+_HEADER = {"schema": {"type": "string"}}
+ERRORS = {status: {"model": Problem} for status in (400, 401, 403, 404, 422)} | {
+    401: {"model": Problem, "headers": {"WWW-Authenticate": {**_HEADER, "required": True,
+                                                             "description": "Bearer (with error=\"invalid_token\" when expired)"}}},
+    503: {"model": Problem, "description": "The database is busy or cannot be reached: try again after Retry-After",
+          "headers": {"Retry-After": {**_HEADER, "required": True, "description": "Seconds to wait"}}},
+}
+TOKEN_HEADERS = {200: {"headers": {
+    EXPIRES_HEADER: {"schema": {"type": "string", "format": "date-time"}, "required": True,
+                     "description": "When the token stops working (RFC 3339, UTC)"},
+    WARNING_HEADER: {**_HEADER, "description": "Only in the token's last 30 days: a sentence saying when it ends"},
+}}}
 bearer = HTTPBearer(auto_error=False, description="An API token issued by a central admin: apt_…")
 
 
@@ -106,7 +117,8 @@ def _filters(session: Session, scope: Scope, department: int | None, unit: int |
         raise HTTPException(404, f"No such {exc}") from None
 
 
-@router.get("/compliance/summary", response_model=Summary, summary="Compliance figures per group and in total")
+@router.get("/compliance/summary", response_model=Summary, responses=TOKEN_HEADERS,
+            summary="Compliance figures per group and in total")
 def summary(session: DbDep, scope: TokenScope, on: AsAt = None,
             by: Literal["department", "unit", "module", "country"] | None = None, department: QueryId = None,
             unit: QueryId = None, country: str | None = None, module: str | None = None) -> Summary:
@@ -148,7 +160,8 @@ def _encode(assignment_id: int) -> str:
     return base64.urlsafe_b64encode(f"a:{assignment_id}".encode()).decode().rstrip("=")
 
 
-@router.get("/assignments", response_model=AssignmentPage, summary="Officials' assignments and their status, a page at a time")
+@router.get("/assignments", response_model=AssignmentPage, responses=TOKEN_HEADERS,
+            summary="Officials' assignments and their status, a page at a time")
 def assignments(request: Request, session: DbDep, scope: TokenScope, on: AsAt = None,
                 status: Literal["assigned", "exempt", "compliant", "overdue", "not-yet-due", "expiring-soon"] = "assigned",
                 department: QueryId = None, unit: QueryId = None, country: str | None = None,

@@ -128,6 +128,11 @@ def test_openapi_lists_both_paths_and_the_bearer_scheme(client):
     assert {"/compliance/summary", "/assignments"} <= set(schema["paths"])
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
     assert "401" in schema["paths"]["/assignments"]["get"]["responses"]
+    for path in ("/assignments", "/compliance/summary"):
+        responses = schema["paths"][path]["get"]["responses"]
+        assert responses["200"]["headers"]["API-Token-Expires"]["required"] is True  # checked by the fuzz test
+        assert responses["401"]["headers"]["WWW-Authenticate"]["required"] is True
+        assert responses["503"]["headers"]["Retry-After"]["required"] is True
     assert client.get("/api/v1/docs").status_code == 404
 
 
