@@ -64,6 +64,7 @@ class PlayerMachine(RuleBasedStateMachine):
         self.client.sign_in(self.official.email, PASSWORD)
         self.csrf = self.client.csrf_token("/training")
         self.posted: list[Post] = []  # every form sent, for double submits and back-button replays
+        self.steps: dict[int, int] = {}  # each attempt's step when last looked at: it never goes back
 
     # --- helpers -----------------------------------------------------------------------------------------------
     def open_attempt(self) -> Attempt | None:
@@ -256,6 +257,8 @@ class PlayerMachine(RuleBasedStateMachine):
             attempts = session.exec(select(Attempt).where(Attempt.official_id == self.official.id)).all()
             assert sum(1 for a in attempts if a.finished_at is None) <= 1  # one open attempt at a time
             for attempt in attempts:
+                assert attempt.step >= self.steps.get(attempt.id, 0), "an attempt's step went back"
+                self.steps[attempt.id] = attempt.step
                 events = session.exec(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
                                       .order_by(AttemptEvent.seq)).all()
                 kinds = [EventKind(e.kind) for e in events]
