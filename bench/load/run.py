@@ -10,7 +10,7 @@ temporary folder. The seed is the demo population (as `make run`) with `--learne
 demo password, the demo accounts and an API token for all departments; each worker count gets a fresh copy.
 
 For each worker count, against 127.0.0.1 only, with users all spawned within a second and the figures counted
-from then on (--reset-stats):
+from then on (--reset-stats), or, in the mix, from the moment the last user has signed in:
 1. bare: `--learners` users request /healthz without pausing, for --bare-seconds;
 2. mixed: `--learners` learners without pausing, plus a manager, a central admin and an API client (each
    pausing 0.5-1.5 s), for --seconds;
@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                 # The bare endpoint before and after the mix, so both meet the same background load on a shared machine.
                 bare = locust(server.base_url, config_path, folder / f"bare-w{workers}.json", args.learners,
                               args.bare_seconds, ["HealthUser"])
+                config_path.write_text(json.dumps({**config, "record_dir": str(records), "sign_ins": args.learners + 2}))
                 mixed = locust(server.base_url, config_path, folder / f"mixed-w{workers}.json", args.learners + 3,
                                args.seconds, ["LearnerUser", "ManagerUser", "AdminUser", "ApiUser"])
                 bare_after = locust(server.base_url, config_path, folder / f"bare2-w{workers}.json", args.learners,
