@@ -69,4 +69,7 @@ def email_sender(settings) -> LogSender | NotifySender:
             settings.notify_base_url,
             settings.notify_timeout_seconds,
         )
+    if settings.environment == "production":
+        log.warning("APTRAIN_EMAIL_SENDER is log in production: emails are written to the log, none is sent "
+                    "(set it to notify, with APTRAIN_NOTIFY_API_KEY and APTRAIN_NOTIFY_TEMPLATE_ID)")
     return LogSender()

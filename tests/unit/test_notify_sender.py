@@ -82,3 +82,14 @@ def test_settings_choose_the_sender(database_url):
     assert isinstance(chosen, NotifySender) and chosen.template_id == TEMPLATE_ID
     with pytest.raises(ValueError, match="APTRAIN_NOTIFY_API_KEY"):
         make_settings(database_url, email_sender="notify")
+
+
+def test_the_log_sender_in_production_says_no_email_is_sent(database_url, caplog):
+    settings = make_settings(database_url, environment="production", base_url="https://training.example.gov.uk")
+    with caplog.at_level("WARNING", logger="aptrain.email"):
+        assert isinstance(email_sender(settings), LogSender)
+    assert "none is sent" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="aptrain.email"):
+        email_sender(make_settings(database_url))
+    assert caplog.text == ""
