@@ -44,7 +44,7 @@ class Official(OfficialBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str | None = Field(default=None, max_length=200)
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
-    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     unit_path: str = Field(default="", max_length=400, index=True)  # copy of the unit's path, for subtree queries
     line_manager_id: int | None = Field(default=None, foreign_key="official.id")
     tags: str = Field(default="", max_length=300)  # audience tags, space-separated (political, trade, …)

@@ -6,7 +6,7 @@ expiring soon) bucket today;
 `assignment.counted_in` names the bucket each assignment is counted in; `compliance_count_state` the day the
 table is current for. Indexes on the assignment dates let the daily rollover find only the rows whose dates
 it crosses; one on officials by department and name lets a drill-down read one page of a department in name
-order. The table is built by `aptrain rollover --rebuild` (run it after upgrading a large database), or by the first
+order, and one by unit lets a team view find its members by their units. The table is built by `aptrain rollover --rebuild` (run it after upgrading a large database), or by the first
 request that finds it unbuilt.
 
 Revision ID: 0011
@@ -58,9 +58,11 @@ def upgrade() -> None:
     for column in _DATES:
         op.create_index(f'ix_assignment_{column}', 'assignment', [column])
     op.create_index('ix_official_department_name', 'official', ['department_id', 'family_name', 'given_name', 'id'])
+    op.create_index('ix_official_unit_id', 'official', ['unit_id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_official_unit_id', table_name='official')
     op.drop_index('ix_official_department_name', table_name='official')
     for column in _DATES:
         op.drop_index(f'ix_assignment_{column}', table_name='assignment')

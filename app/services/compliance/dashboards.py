@@ -37,7 +37,7 @@ from app.services.compliance.officials import PER_PAGE, due_column
 from app.services.compliance.status import EXPIRING_SOON_DAYS, ListStatus, Status
 from app.services.organisation.countries import CountryChoices
 from app.services.organisation.countries import choices as country_choices
-from app.services.organisation.scope import Scope
+from app.services.organisation.scope import Scope, path_under
 
 STATUSES = tuple(s.value for s in ListStatus)
 SORTS = {"name": "Name", "due": "Due date", "unit": "Unit"}
@@ -237,7 +237,10 @@ def team_view(session: Session, scope: Scope, on: date, filters: Filters = Filte
     filters = replace(filters, unit_path=(parent or root).path)
     scan = page_counts(session, scope, on, filters)
     units = by_unit(session, scope, on, filters, None, parent, top=root, scan=scan)
-    member_ids = assignment_query([Official.id], scope, on, filters).distinct().subquery()
+    # By the subtree's units (an indexed lookup everywhere; a unit path prefix is not one on PostgreSQL), which is
+    # the same officials: an official's unit_path is a copy of their unit's path.
+    in_units = Official.unit_id.in_(select(Unit.id).where(path_under(Unit.path, filters.unit_path)))
+    member_ids = assignment_query([Official.id], scope, on, filters).where(in_units).distinct().subquery()
     members_total = session.execute(select(func.count()).select_from(member_ids)).scalar_one()
     pages = max(1, -(-members_total // per_page))
     page = min(max(page, 1), pages)
