@@ -35,7 +35,7 @@ $(RALPH_VENV)/.installed:
 	  || echo "Could not install Ralph: the LRS tests will skip"
 
 # The Locust load test (bench/load): its own PostgreSQL cluster, 1, 2 and 4 server processes, figures per route
-# beside /healthz, then the post-run checks (exit 1 if one fails). Takes about 4 minutes.
+# beside /healthz, then the post-run checks (exit 1 if one fails). Takes about 5 minutes.
 load: $(VENV)/.load-installed
 	APTRAIN_ENVIRONMENT=test $(BIN)/python -m bench.load.run --workers 1,2,4 --database postgresql
 
