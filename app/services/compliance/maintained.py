@@ -161,16 +161,25 @@ def ensure_current(session: Session, today: date | None = None) -> date:
 
 
 def _crossed(session: Session, old: date, new: date) -> list[int]:
-    """Assignments one of whose dates lies between `old` and `new`: the only ones whose bucket can differ."""
-    low, high = min(old, new) - timedelta(days=1), max(old, new) + timedelta(days=1)
-    columns = [Assignment.assigned_on, Assignment.ended_on, Assignment.due_on, Assignment.extended_to,
-               Assignment.completed_on, Assignment.expires_on, Assignment.exempt_until]
-    parts = [select(Assignment.id).where(column.between(low, high)) for column in columns]
-    # Expiring soon looks ahead by 30 days, or by a requirement's longer recertification window.
-    windows = session.execute(select(func.max(Requirement.recertification_days))).scalar() or 0
-    ahead = max(EXPIRING_SOON_DAYS, windows)
-    parts.append(select(Assignment.id).where(
-        Assignment.expires_on.between(low + timedelta(days=EXPIRING_SOON_DAYS), high + timedelta(days=ahead))))
+    """Assignments one of whose dates lies between `old` and `new`: the only ones whose bucket can differ.
+
+    Each test of the status compares a date with the day (`x <= on`, `x > on`, `x >= on` or `x < on`), and
+    changes between two days only for an x between them, ends included; expiring soon compares the expiry
+    with the day plus the requirement's horizon (30 days, or its longer recertification window)."""
+    low, high = min(old, new), max(old, new)
+    day = timedelta(days=1)
+    after_low = [Assignment.assigned_on, Assignment.ended_on, Assignment.completed_on]  # x <= on, x > on: (low, high]
+    before_high = [Assignment.exempt_until, Assignment.due_on, Assignment.extended_to]  # x >= on, x < on: [low, high)
+    parts = [select(Assignment.id).where(column.between(low + day, high)) for column in after_low]
+    parts += [select(Assignment.id).where(column.between(low, high - day)) for column in before_high]
+    parts.append(select(Assignment.id).where(Assignment.expires_on.between(low, high)))  # both kinds of test
+    horizons: dict[int, list[int]] = {}
+    for requirement_id, days in session.execute(select(Requirement.id, Requirement.recertification_days)):
+        horizons.setdefault(max(EXPIRING_SOON_DAYS, days or 0), []).append(requirement_id)
+    for days, requirement_ids in sorted(horizons.items()):
+        ahead = timedelta(days=days)
+        parts.append(select(Assignment.id).where(Assignment.expires_on.between(low + ahead + day, high + ahead),
+                                                 Assignment.requirement_id.in_(requirement_ids)))
     return sorted(session.execute(union(*parts)).scalars().all())
 
 
