@@ -186,3 +186,38 @@ def test_the_audit_log_leaves_out_the_bucket_an_assignment_is_counted_in():
 
     written = snapshot(Assignment(official_id=1, requirement_id=1, assigned_on=START, due_on=START, counted_in=7))
     assert "counted_in" not in written and written["due_on"] == START.isoformat()
+
+
+def test_the_rollover_command_is_safe_to_run_twice(session, calendar, monkeypatch, database_url):
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+    from app.config import get_settings
+    from tests.conftest import TEST_SECRET
+
+    department = make_department(session, "CLI")
+    unit = make_unit(session, department, "Team")
+    place(session, unit)
+    make_requirement(session, module_id=MODULES[0])
+    recompute_everyone(session, START)
+    session.commit()
+    monkeypatch.setenv("APTRAIN_ENVIRONMENT", "test")
+    monkeypatch.setenv("APTRAIN_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("APTRAIN_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        day = START + timedelta(days=3)
+        first = CliRunner().invoke(cli, ["rollover", "--date", day.isoformat()])
+        assert first.exit_code == 0 and f"rolled over to {day}" in first.output, first.output
+        again = CliRunner().invoke(cli, ["rollover", "--date", day.isoformat()])
+        assert again.exit_code == 0 and f"already current for {day}" in again.output
+        rebuilt = CliRunner().invoke(cli, ["rollover", "--date", day.isoformat(), "--rebuild"])
+        assert rebuilt.exit_code == 0 and "rebuilt" in rebuilt.output
+        session.expire_all()
+        assert maintained.current_on(session) == day
+        assert maintained.read(session, Scope(everything=True), Filters(), ()) == live_counts(
+            session, Scope(everything=True), day, Filters(), ())
+        bad = CliRunner().invoke(cli, ["rollover", "--date", "2026-02-30"])
+        assert bad.exit_code != 0 and "not a date" in bad.output
+    finally:
+        get_settings.cache_clear()
