@@ -16,6 +16,7 @@ from app.clock import today
 from app.content import load_library
 from app.db import make_engine, session_scope
 from app.models import Assignment, Department, Official, Requirement, Unit
+from app.services.compliance.maintained import sync
 from app.services.compliance.snapshots import take_snapshot
 from app.services.organisation.assignments import recompute_officials
 from tests.browser.journey import assert_accessible, heading, sign_in
