@@ -66,13 +66,12 @@ def choices(session: Session, *, with_postings: bool = False, common: int = 12) 
     """The countries a select offers, the commonest first: most postings, then any flagged at risk.
     `with_postings` (filters) also offers any other place someone has a posting in (from an HR import)."""
     codes = offered_codes()
+    # One pass over the postings gives both every place posted to and the busiest.
+    posted = session.exec(select(Posting.country_code, func.count()).group_by(Posting.country_code)).all()
     if with_postings:
-        codes |= set(session.exec(select(Posting.country_code).distinct()))
+        codes |= {code for code, _n in posted}
     countries = {c.code: c for c in session.exec(select(Country)) if c.code in codes}
-    busiest = session.exec(
-        select(Posting.country_code).group_by(Posting.country_code).order_by(func.count().desc(), Posting.country_code)
-        .limit(common)
-    ).all()
+    busiest = [code for code, _n in sorted(posted, key=lambda row: (-row[1], row[0]))[:common]]
     flagged = session.exec(
         select(CountryRiskAssessment.country_code).where(
             CountryRiskAssessment.superseded_at.is_(None), CountryRiskAssessment.at_risk.is_(True))
