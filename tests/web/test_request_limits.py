@@ -5,6 +5,7 @@ an anonymous or unprivileged upload is refused without its body being read; a bo
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -54,7 +55,9 @@ def raw_post(app, path: str, *, total: int, cookies: dict[str, str] | None = Non
 
         await app(scope, receive, send)
 
-    asyncio.run(run())
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
     return status, pulled
 
 
