@@ -81,6 +81,21 @@ def db_upgrade() -> None:
     """Apply every migration up to the newest."""
     upgrade_database()
     console.print("Database is up to date.")
+    _build_counts()
+
+
+def _build_counts() -> None:
+    """The maintained compliance counts, built for today if they are not (after a first upgrade, a long gap, or
+    demo data written with its dates in place)."""
+    from app.clock import today
+    from app.config import get_settings
+    from app.db import make_engine, session_scope
+    from app.services.compliance.maintained import roll_to
+
+    with session_scope(make_engine(get_settings().database_url)) as session:
+        done = roll_to(session, today())
+    if done != "current":
+        console.print(f"Compliance counts {done} for {today()}.")
 
 
 @cli.command()
@@ -107,6 +122,7 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="Create the demo acco
         place_demo_accounts(session, today())
         if summary is not None:
             backfill_months(session, today())  # the 12-month trend: a snapshot at the end of each month
+    _build_counts()
     if summary is not None:
         console.print(
             f"Demo population: {summary.departments} departments, {summary.units} units, {summary.officials} officials, "

@@ -17,8 +17,9 @@ def rollover(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Count every assignment afresh (a repair; also after upgrading)")] = False,
 ) -> None:
     """Roll the maintained compliance counts over to today: only assignments whose due, expiry, extension or
-    exemption date was crossed since the last rollover move. Safe to run twice; a request that finds the counts
-    stale does the same, so this only takes that work off the first request of the day."""
+    exemption date was crossed since the last rollover move. Safe to run twice. Run it daily after midnight
+    (the worker does, with APTRAIN_REMIND_HOUR): until the counts are current, today's views use the live query,
+    and the first write of the day rolls them over if they are at most a week old."""
     from app.clock import today
     from app.config import get_settings
     from app.db import make_engine, session_scope

@@ -76,6 +76,7 @@ def _daily_reminders(settings, engine):
     """The worker's own schedule: once a day, from APTRAIN_REMIND_HOUR (UTC), the day's reminders."""
     from app import clock
     from app.db import session_scope
+    from app.services.compliance.maintained import roll_to
     from app.services.reminders import remind
 
     done: set = set()
@@ -84,6 +85,8 @@ def _daily_reminders(settings, engine):
         now = clock.utcnow()
         if now.hour < settings.remind_hour or now.date() in done:
             return
+        with session_scope(engine) as session:  # the compliance counts first, in a transaction of their own
+            roll_to(session, now.date())
         with session_scope(engine) as session:
             result = remind(session, now.date(), base_url=settings.base_url)
         done.add(now.date())

@@ -83,8 +83,8 @@ def test_reasons_stored_before_the_new_names_are_rewritten_by_the_migration(sess
     command.downgrade(config, "0004")
     session.exec(select(Country)).all()
     assert session.get(Country, "CD").name == "Congo, The Democratic Republic of the"
-    assignment = session.exec(select(Assignment)).one()
-    assert "posted to Congo, The Democratic Republic of the from" in assignment.reason
+    reason = session.exec(select(Assignment.reason)).one()  # one column: later migrations' columns are not there yet
+    assert "posted to Congo, The Democratic Republic of the from" in reason
     session.close()
     command.upgrade(config, "head")
     assignment = session.exec(select(Assignment)).one()

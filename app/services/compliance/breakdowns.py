@@ -103,7 +103,7 @@ def by_country(session: Session, scope: Scope, on: date, filters: Filters,
                scan: PageCounts | None = None) -> list[CountryRow]:
     """Counts per country of posting, at-risk countries first; each with the posts it covers."""
     counts = _grouped(session, scope, on, filters, "country", scan)
-    if on == clock.today():  # from the maintained counts
+    if on == clock.today() and maintained.is_current(session, on):  # from the maintained counts
         posts = maintained.posts(session, scope, filters)
     else:
         posts = {}

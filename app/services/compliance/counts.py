@@ -155,7 +155,7 @@ _ORDER = (Status.EXEMPT.value, Status.COMPLIANT.value, Status.OVERDUE.value, Sta
 def _counts(session: Session, scope: Scope, on: date, filters: Filters, dims: tuple[str, ...]) -> dict:
     """{(group keys…): (assigned, exempt, compliant, overdue, not yet due, expiring soon)}: today's from the
     maintained table, a past day's from its nightly snapshot where there is one, otherwise the live query."""
-    if "official" not in dims and on == clock.today():
+    if "official" not in dims and on == clock.today() and maintained.is_current(session, on):
         return maintained.read(session, scope, filters, dims)
     if on < clock.today() and not filters.country_code and set(dims) <= SNAPSHOT_DIMS:
         found = snapshots_read(session, scope, on, filters, dims)

@@ -132,6 +132,8 @@ def sync(session: Session, assignment_ids: Iterable[int | None]) -> int:
         return 0
     session.flush()
     on = ensure_current(session)
+    if on is None:  # not built: `aptrain rollover` counts everything afresh, these included
+        return 0
     return _move(session, ids, on)
 
 
@@ -151,13 +153,30 @@ def current_on(session: Session) -> date | None:
     return session.execute(select(_STATE.c.current_on).where(_STATE.c.id == 1)).scalar()
 
 
-def ensure_current(session: Session, today: date | None = None) -> date:
-    """The table, rolled over to today if it is not current (the first request of a day does this)."""
+ROLL_IN_WRITE_DAYS = 7  # a write finding the table this stale (or less) rolls it over itself; longer waits for the command
+
+
+def ensure_current(session: Session, today: date | None = None) -> date | None:
+    """For a write: the table rolled over to today if it is a few days stale (the first write of a day does this,
+    in its own transaction); None when the table is not built, or too stale to roll within a request, in which
+    case it is marked not built and reads use the live query until `aptrain rollover` (run daily, and by
+    `aptrain db upgrade` and the worker) builds it. Reads never write: see `is_current`."""
     today = today or clock.today()
-    if current_on(session) == today:
+    old = current_on(session)
+    if old == today:
         return today
+    if old is None:
+        return None
+    if abs((today - old).days) > ROLL_IN_WRITE_DAYS:
+        session.connection().execute(update(_STATE).where(_STATE.c.id == 1).values(current_on=None, updated_at=clock.utcnow()))
+        return None
     roll_to(session, today)
     return today
+
+
+def is_current(session: Session, day: date) -> bool:
+    """Whether the table holds `day`'s counts (reads use it only then, and the live query otherwise)."""
+    return current_on(session) == day
 
 
 def _crossed(session: Session, old: date, new: date) -> list[int]:
@@ -261,9 +280,8 @@ def _within(session: Session, scope: Scope, filters) -> list:
 
 def read(session: Session, scope: Scope, filters, dims: tuple[str, ...]) -> dict:
     """{(group keys…): (assigned, exempt, compliant, overdue, not yet due, expiring soon)} today, from the table;
-    `filters` is a counts.Filters, `dims` among department, unit, module and country. Rolls the table over first
-    if it is not current."""
-    ensure_current(session)
+    `filters` is a counts.Filters, `dims` among department, unit, module and country. Only when `is_current`
+    for today (counts._counts checks): a read never writes."""
     # By requirement in SQL (no join), by module here: there are only a handful of requirements.
     groups = {"department": _COUNT.c.department_id, "unit": _COUNT.c.unit_id, "country": _COUNT.c.country_code,
               "module": _COUNT.c.requirement_id}
@@ -289,8 +307,8 @@ def read(session: Session, scope: Scope, filters, dims: tuple[str, ...]) -> dict
 
 
 def posts(session: Session, scope: Scope, filters) -> dict[str | None, list[str]]:
-    """The posts of today's assignments per country of posting (None: not tied to a posting), A to Z."""
-    ensure_current(session)
+    """The posts of today's assignments per country of posting (None: not tied to a posting), A to Z. Only when
+    `is_current` for today."""
     query = (select(_COUNT.c.country_code, _COUNT.c.post).where(_COUNT.c.n != 0, _COUNT.c.post != "",
                                                                *_within(session, scope, filters))
              .group_by(_COUNT.c.country_code, _COUNT.c.post))
