@@ -229,6 +229,7 @@ def remind(session: Session, on: date, *, base_url: str | None = None, dry_run: 
     """Enqueue every reminder due at `on` (in the caller's transaction); a dry run only counts them."""
     result = RemindResult(as_at=on, dry_run=dry_run)
     titles = module_titles(session)
+    base_url = base_url or configured_base_url()  # once, not per message
     messages: list[tuple[str, dict]] = []
     kinds: list[str] = []
     for row in _assignment_candidates(session, on):
@@ -297,6 +298,7 @@ def enqueue_assigned(session: Session, rows: list[tuple[Assignment, Official, Re
     if not wanted:
         return 0
     titles = module_titles(session)
+    base_url = base_url or configured_base_url()  # once, not per email (settings are read afresh when invalid)
     messages = []
     for assignment, official, requirement in wanted:
         email = texts.assignment_email(
