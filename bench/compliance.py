@@ -13,7 +13,6 @@ never `test`. --reuse keeps an existing generated database of the same size.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -27,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import PROJECT_ROOT
@@ -42,7 +40,7 @@ from app.services.audit import Actor
 from app.services.compliance.maintained import roll_to
 from app.services.organisation.assignments import recompute_officials
 from app.services.organisation.risk import AssessmentInput, set_assessment
-from bench.compliance_data import PASSWORD, generate
+from bench.compliance_data import PASSWORD, database, generate
 
 TODAY = date(2026, 1, 15)
 TARGETS = {"central": 50, "department": 60, "team (manager)": 60, "drill-down": 100, "csv 17k": 2000, "posting": 50,
@@ -83,34 +81,6 @@ def timed(action, repeat: int) -> tuple[float, float]:
         runs.append((time.perf_counter() - start) * 1000)
     runs.sort()
     return statistics.median(runs), runs[min(len(runs) - 1, int(round(0.95 * (len(runs) - 1))))]
-
-
-def database(kind: str, officials: int, reuse: bool) -> tuple[str, bool]:
-    """The URL of a fresh (or reused) benchmark database, and whether it still needs generating."""
-    if kind == "sqlite":
-        path = Path(f"/tmp/aptrain-bench-{officials}.db")
-        if reuse and path.exists():
-            return f"sqlite:///{path}", False
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}", True
-    base = make_url(os.environ.get("APTRAIN_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    url = base.set(database="aptrain_bench").render_as_string(hide_password=False)
-    admin = make_engine(base.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'aptrain_bench'")).scalar()
-        if exists and reuse:
-            engine = make_engine(url)
-            with engine.connect() as check:
-                found = check.execute(text("SELECT count(*) FROM official")).scalar()
-            engine.dispose()
-            if found == officials:
-                admin.dispose()
-                return url, False
-        conn.execute(text('DROP DATABASE IF EXISTS "aptrain_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "aptrain_bench"'))
-    admin.dispose()
-    return url, True
 
 
 def signed_in(app, email: str) -> TestClient:

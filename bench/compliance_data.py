@@ -8,12 +8,15 @@ benchmark); 10 requirements; assignments as the rules would make them; completio
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import insert, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 
+from app.db import make_engine
 from app.models import (
     Assignment,
     Attempt,
@@ -210,3 +213,32 @@ def _add_months(day: date, months: int) -> date:
 
 GIVEN = "Amira Ben Chloe Dev Ewa Femi Grace Hassan Ines Jack Kofi Lena Malik Niamh Owen Priya Rhys Sara Tomasz Uma Zoë".split()
 FAMILY = "Okafor Smith Jones Patel Khan Nowak O'Brien Williams Brown Taylor Evans Davies Singh Ahmed Murphy Chen Müller".split()
+
+
+def database(kind: str, officials: int, reuse: bool, name: str = "aptrain_bench") -> tuple[str, bool]:
+    """The URL of a fresh (or reused) benchmark database called `name` (a file under /tmp for SQLite), and
+    whether it still needs generating."""
+    if kind == "sqlite":
+        path = Path(f"/tmp/{name.replace('_', '-')}-{officials}.db")
+        if reuse and path.exists():
+            return f"sqlite:///{path}", False
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}", True
+    base = make_url(os.environ.get("APTRAIN_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    admin = make_engine(base.render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).scalar()
+        if exists and reuse:
+            engine = make_engine(url)
+            with engine.connect() as check:
+                found = check.execute(text("SELECT count(*) FROM official")).scalar()
+            engine.dispose()
+            if found == officials:
+                admin.dispose()
+                return url, False
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url, True

@@ -14,7 +14,6 @@ enqueued in one transaction), and the same run again (finds nothing new). Target
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import date
@@ -23,44 +22,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from app.cli import upgrade_database
 from app.db import make_engine, session_scope
 from app.services.reminders import remind
 from app.services.reminders.texts import KINDS
-from bench.compliance_data import generate
+from bench.compliance_data import database, generate
 
 TODAY = date(2026, 1, 15)
 TARGET_SECONDS = 60
-
-
-def database(kind: str, officials: int, reuse: bool) -> tuple[str, bool]:
-    """The URL of a fresh (or reused) database of this size, and whether it still needs generating."""
-    if kind == "sqlite":
-        path = Path(f"/tmp/aptrain-remind-{officials}.db")
-        if reuse and path.exists():
-            return f"sqlite:///{path}", False
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}", True
-    base = make_url(os.environ.get("APTRAIN_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    url = base.set(database="aptrain_remind_bench").render_as_string(hide_password=False)
-    admin = make_engine(base.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'aptrain_remind_bench'")).scalar()
-        if exists and reuse:
-            engine = make_engine(url)
-            with engine.connect() as check:
-                found = check.execute(text("SELECT count(*) FROM official")).scalar()
-            engine.dispose()
-            if found == officials:
-                admin.dispose()
-                return url, False
-        conn.execute(text('DROP DATABASE IF EXISTS "aptrain_remind_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "aptrain_remind_bench"'))
-    admin.dispose()
-    return url, True
 
 
 def give_line_managers(conn) -> int:
@@ -91,7 +61,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--reuse", action="store_true", help="reuse a generated database of the same size")
     args = parser.parse_args()
-    url, fresh = database(args.db, args.officials, args.reuse)
+    url, fresh = database(args.db, args.officials, args.reuse, name="aptrain_remind_bench")
     engine = make_engine(url)
     if fresh:
         upgrade_database(url)
